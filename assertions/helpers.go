@@ -1,0 +1,109 @@
+package assertions
+
+import (
+	"fmt"
+	"testing"
+
+	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// jsiiCheck turns the panic an awscdk assertion raises into a test failure
+// with the assertion's own message.
+func jsiiCheck(t testing.TB, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Errorf("%s: %v", what, p)
+		}
+	}()
+	f()
+}
+
+// HasResourceProperties fails unless some resource of the type has properties
+// matching props (a partial match, see awscdk assertions' Match).
+func HasResourceProperties(t testing.TB, r *Result, typ string, props any) {
+	t.Helper()
+	jsiiCheck(t, "HasResourceProperties "+typ, func() { r.Template.HasResourceProperties(jsii.String(typ), props) })
+}
+
+// HasResource is HasResourceProperties on the whole resource (DeletionPolicy, DependsOn…).
+func HasResource(t testing.TB, r *Result, typ string, props any) {
+	t.Helper()
+	jsiiCheck(t, "HasResource "+typ, func() { r.Template.HasResource(jsii.String(typ), props) })
+}
+
+// ResourceCountIs fails unless the template has exactly n resources of the type.
+func ResourceCountIs(t testing.TB, r *Result, typ string, n int) {
+	t.Helper()
+	jsiiCheck(t, fmt.Sprintf("ResourceCountIs %s %d", typ, n), func() { r.Template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
+}
+
+// HasOutput fails unless an output whose logical id matches id (or "*") has
+// the given partial shape.
+func HasOutput(t testing.TB, r *Result, id string, props any) {
+	t.Helper()
+	jsiiCheck(t, "HasOutput "+id, func() { r.Template.HasOutput(jsii.String(id), props) })
+}
+
+// Find returns the resources of the type, by logical id, read from the parsed
+// template; props, if not nil, must be a subset of a resource's Properties.
+func Find(r *Result, typ string, props map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	resources, _ := r.JSON["Resources"].(map[string]any)
+	for id, res := range resources {
+		res, _ := res.(map[string]any)
+		if res["Type"] != typ {
+			continue
+		}
+		if p, _ := res["Properties"].(map[string]any); props == nil || subset(props, p) {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// FindOne is Find that fails unless exactly one resource matches, and returns
+// its Properties.
+func FindOne(t testing.TB, r *Result, typ string, props map[string]any) map[string]any {
+	t.Helper()
+	found := Find(r, typ, props)
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s matching %v, found %d", typ, props, len(found))
+	}
+	for _, res := range found {
+		p, _ := res["Properties"].(map[string]any)
+		return p
+	}
+	return nil
+}
+
+// subset reports whether every key of want is in got with a value that is
+// itself a subset (maps) or equal (everything else).
+func subset(want, got any) bool {
+	if w, ok := want.(map[string]any); ok {
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			if !subset(wv, g[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	return jsonEqual(want, got)
+}
+
+// Capture is awscdk's Capture, re-exported so tests import one package.
+func Capture() cdkassertions.Capture { return cdkassertions.NewCapture(nil) }
+
+// Match is awscdk's Match helpers: ObjectLike, ArrayWith, Absent, …
+var (
+	ObjectLike = func(v map[string]any) cdkassertions.Matcher { return cdkassertions.Match_ObjectLike(&v) }
+	ArrayWith  = func(v ...any) cdkassertions.Matcher { return cdkassertions.Match_ArrayWith(&v) }
+	Exact      = func(v any) cdkassertions.Matcher { return cdkassertions.Match_Exact(v) }
+	Absent     = cdkassertions.Match_Absent
+	AnyValue   = cdkassertions.Match_AnyValue
+)

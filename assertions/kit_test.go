@@ -1,0 +1,186 @@
+package assertions_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+)
+
+// badStack breaks each rule the kit checks, once.
+var badStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String("BadStack"), nil)
+	role := awsiam.NewRole(stack, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonS3FullAccess"))},
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("s3:*"), Resources: jsii.Strings("arn:aws:s3:::bucket"),
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("dynamodb:GetItem"), Resources: jsii.Strings("*"),
+	}))
+	// A bucket without SSL enforcement or access logs: cdk-nag errors.
+	awss3.NewBucket(stack, jsii.String("Bucket"), nil)
+	// A deprecated runtime, which CloudFormation validation reports.
+	awslambda.NewCfnFunction(stack, jsii.String("OldRuntime"), &awslambda.CfnFunctionProps{
+		Role:    role.RoleArn(),
+		Runtime: jsii.String("provided.al2"),
+		Handler: jsii.String("bootstrap"),
+		Code:    &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String("x")},
+	})
+	return stack
+})
+
+func TestLeastPrivilegeFailsOnWildcardsAndManagedPolicies(t *testing.T) {
+	got := map[string][]string{}
+	for _, f := range assertions.LeastPrivilegeFindings(badStack(t)) {
+		got[f.Rule] = append(got[f.Rule], f.Message)
+	}
+	want := map[string]string{
+		"LP-ActionWildcard":   `"s3:*"`,
+		"LP-ResourceWildcard": `"dynamodb:GetItem"`,
+		"LP-ManagedPolicy":    "AmazonS3FullAccess",
+	}
+	for rule, text := range want {
+		if len(got[rule]) != 1 || !strings.Contains(got[rule][0], text) {
+			t.Errorf("%s: want one finding about %s, got %q", rule, text, got[rule])
+		}
+	}
+}
+
+func TestNagReportsRuleIdPathAndMessage(t *testing.T) {
+	findings := assertions.NagFindings(badStack(t))
+	var s3 *assertions.Finding
+	for i, f := range findings {
+		if f.Rule == "AwsSolutions-S10" {
+			s3 = &findings[i]
+		}
+	}
+	if s3 == nil {
+		t.Fatalf("want an AwsSolutions-S10 finding (bucket without SSL enforcement), got %v", findings)
+	}
+	if s3.Where != "/BadStack/Bucket/Resource" || !strings.Contains(s3.Message, "SSL") {
+		t.Errorf("finding lacks its path or message: %+v", *s3)
+	}
+}
+
+func TestValidationReportsDeprecatedRuntime(t *testing.T) {
+	findings := assertions.ValidationFindings(badStack(t))
+	if len(findings) == 0 {
+		t.Fatal("want a CloudFormation validation finding for runtime provided.al2, got none")
+	}
+	joined := ""
+	for _, f := range findings {
+		joined += f.String() + "\n"
+	}
+	if !strings.Contains(joined, "OldRuntime") {
+		t.Errorf("no finding names the OldRuntime function:\n%s", joined)
+	}
+}
+
+// recorder is a testing.TB that records failures instead of failing, so the
+// kit's checks can be tested for failing.
+type recorder struct {
+	testing.TB
+	failures []string
+}
+
+type fatal struct{}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, a ...any) {
+	r.failures = append(r.failures, fmt.Sprintf(format, a...))
+}
+func (r *recorder) Fatalf(format string, a ...any) {
+	r.Errorf(format, a...)
+	panic(fatal{})
+}
+
+// record runs check against a recorder and returns what it reported.
+func record(t *testing.T, check func(tb testing.TB)) []string {
+	r := &recorder{TB: t}
+	func() {
+		defer func() {
+			if p := recover(); p != nil && p != (fatal{}) {
+				panic(p)
+			}
+		}()
+		check(r)
+	}()
+	return r.failures
+}
+
+func TestSnapshotFailsOnAChangedTemplateAndNamesThePath(t *testing.T) {
+	r := badStack(t)
+	t.Chdir(t.TempDir())
+	t.Setenv(assertions.UpdateSnapshotsEnv, "1")
+	if f := record(t, func(tb testing.TB) { assertions.Snapshot(tb, r) }); len(f) > 0 {
+		t.Fatalf("writing the snapshot failed: %v", f)
+	}
+	t.Setenv(assertions.UpdateSnapshotsEnv, "")
+	if f := record(t, func(tb testing.TB) { assertions.Snapshot(tb, r) }); len(f) > 0 {
+		t.Fatalf("an unchanged template must match its snapshot: %v", f)
+	}
+
+	golden := filepath.Join("testdata", "BadStack.template.json")
+	b, _ := os.ReadFile(golden)
+	changed := strings.Replace(string(b), `"provided.al2"`, `"provided.al2023"`, 1)
+	if changed == string(b) {
+		t.Fatal("the golden file does not hold the runtime to change")
+	}
+	os.WriteFile(golden, []byte(changed), 0o644)
+	f := record(t, func(tb testing.TB) { assertions.Snapshot(tb, r) })
+	if len(f) != 1 || !strings.Contains(f[0], `Resources.OldRuntime.Properties.Runtime: "provided.al2023" → "provided.al2"`) {
+		t.Errorf("want one failure naming the changed path, got %q", f)
+	}
+}
+
+func TestSnapshotFailsWithoutAGoldenFile(t *testing.T) {
+	r := badStack(t)
+	t.Chdir(t.TempDir())
+	f := record(t, func(tb testing.TB) { assertions.Snapshot(tb, r) })
+	if len(f) != 1 || !strings.Contains(f[0], "make snapshots") {
+		t.Errorf("want one failure that says to run make snapshots, got %q", f)
+	}
+}
+
+func TestNormalizeIgnoresAssetHashesAndBootstrapNoise(t *testing.T) {
+	hash := strings.Repeat("ab12", 16)
+	tmpl := map[string]any{
+		"Resources": map[string]any{
+			"Fn":          map[string]any{"Type": "AWS::Lambda::Function", "Properties": map[string]any{"Code": map[string]any{"S3Key": hash + ".zip"}}, "Metadata": map[string]any{"aws:asset:path": "asset." + hash}},
+			"CDKMetadata": map[string]any{"Type": "AWS::CDK::Metadata"},
+		},
+		"Parameters": map[string]any{"BootstrapVersion": map[string]any{}},
+		"Rules":      map[string]any{"CheckBootstrapVersion": map[string]any{}},
+	}
+	want := map[string]any{
+		"Resources": map[string]any{
+			"Fn": map[string]any{"Type": "AWS::Lambda::Function", "Properties": map[string]any{"Code": map[string]any{"S3Key": "<asset-hash>.zip"}}, "Metadata": map[string]any{"aws:asset:path": "asset.<asset-hash>"}},
+		},
+	}
+	if d := assertions.Diff(want, assertions.Normalize(tmpl)); len(d) > 0 {
+		t.Errorf("normalized template differs: %v", d)
+	}
+}
+
+func TestSuppressRequiresAReason(t *testing.T) {
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "reason") {
+			t.Errorf("want a panic that asks for a reason, got %v", p)
+		}
+	}()
+	app := awscdk.NewApp(nil)
+	defaults.Suppress(awscdk.NewStack(app, jsii.String("S"), nil), "AwsSolutions-IAM5", "")
+}

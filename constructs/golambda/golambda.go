@@ -1,0 +1,197 @@
+// Package golambda turns a Go handler under this module's lambda/ folder into
+// a Lambda function, built locally with the Go toolchain (no Docker) for
+// provided.al2023 on arm64, with its own log group and a role that may only
+// write those logs and send traces.
+//
+// Every construct in this module that runs Go code uses it, so the build
+// flags, runtime, architecture, logging and tracing are decided in one place.
+package golambda
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+)
+
+// ModulePath is the import path of the module whose lambda/ folder holds the handlers.
+const ModulePath = "github.com/blueprints-cdk/blueprints"
+
+// BuildFlags are the go build arguments every handler is built with. They make
+// the binary reproducible (same source and toolchain, same bytes, so the same
+// asset hash on any machine) and small.
+var BuildFlags = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"}
+
+// Props configures a Go Lambda function. Nil fields take the default.
+type Props struct {
+	// Entry is the handler's folder name under lambda/, for example "cookie". Required.
+	Entry *string
+	// Description of the function. Default: none.
+	Description *string
+	// Environment variables. Default: none.
+	Environment *map[string]*string
+	// MemorySize in MiB. Default: 256.
+	MemorySize *float64
+	// Timeout of one invocation. Default: 10 seconds.
+	Timeout awscdk.Duration
+	// OnFailure receives asynchronous events that fail every retry. Default: none.
+	OnFailure awslambda.IDestination
+	// RetryAttempts for asynchronous invocations (0 to 2). Default: Lambda's (2).
+	RetryAttempts *float64
+}
+
+// Function is a Go handler deployed as a Lambda function.
+type Function struct {
+	constructs.Construct
+	// Function is the Lambda function.
+	Function awslambda.Function
+	// Role is the function's execution role: it may write to LogGroup and send
+	// X-Ray traces, and nothing else until a caller grants more.
+	Role awsiam.Role
+	// LogGroup receives the function's logs, kept for defaults.LogRetention.
+	LogGroup awslogs.LogGroup
+}
+
+// NewFunction builds lambda/<Entry> and deploys it.
+func NewFunction(scope constructs.Construct, id string, props *Props) *Function {
+	if props == nil || props.Entry == nil || *props.Entry == "" {
+		panic(fmt.Sprintf("golambda.NewFunction %q: Props.Entry (the handler's folder under lambda/) is required", id))
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		panic(fmt.Sprintf("golambda.NewFunction %q: %v", id, err))
+	}
+	entry := *props.Entry
+	if _, err := os.Stat(filepath.Join(root, "lambda", entry, "main.go")); err != nil {
+		panic(fmt.Sprintf("golambda.NewFunction %q: no handler at lambda/%s/main.go in %s", id, entry, root))
+	}
+
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	f := &Function{Construct: c}
+	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     defaults.LogRetention(),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Execution role of the " + entry + " handler: its own logs and X-Ray only"),
+	})
+	f.LogGroup.GrantWrite(f.Role)
+
+	memory := props.MemorySize
+	if memory == nil {
+		memory = jsii.Number(256)
+	}
+	timeout := props.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Seconds(jsii.Number(10))
+	}
+	f.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          Code(root, entry),
+		Role:          f.Role,
+		LogGroup:      f.LogGroup,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Tracing:       awslambda.Tracing_ACTIVE,
+		MemorySize:    memory,
+		Timeout:       timeout,
+		Description:   props.Description,
+		Environment:   props.Environment,
+		OnFailure:     props.OnFailure,
+		RetryAttempts: props.RetryAttempts,
+	})
+	// X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level
+	// permissions, so CDK's tracing grant is necessarily on "*".
+	defaults.Suppress(f.Role, "AwsSolutions-IAM5",
+		"X-Ray PutTraceSegments/PutTelemetryRecords support only Resource \"*\"", "Resource::*")
+	return f
+}
+
+// Code is the asset of lambda/<entry> in the module at root, built by the
+// local Go toolchain. CDK skips the build when the stack is not being bundled
+// (context aws:cdk:bundling-stacks), which fast unit tests use.
+func Code(root, entry string) awslambda.AssetCode {
+	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, "lambda", entry)), &awss3assets.AssetOptions{
+		// The hash is taken from the built binary, which is reproducible.
+		AssetHashType: awscdk.AssetHashType_OUTPUT,
+		Bundling: &awscdk.BundlingOptions{
+			// Never used: the local build below always succeeds or fails loudly.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("local-go-build-only")),
+			Local: &localBuild{root: root, entry: entry},
+		},
+	})
+}
+
+// localBuild implements awscdk.ILocalBundling with `go build`.
+type localBuild struct{ root, entry string }
+
+// TryBundle builds the handler into outputDir/bootstrap. A failed build panics
+// with the compiler output, which CDK reports as the synth error; returning
+// false would make CDK fall back to Docker, which this project never needs.
+func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	if err := Build(b.root, b.entry, filepath.Join(*outputDir, "bootstrap")); err != nil {
+		panic(err.Error())
+	}
+	return jsii.Bool(true)
+}
+
+// Build compiles lambda/<entry> of the module at root into out, for Linux on arm64.
+func Build(root, entry, out string) error {
+	args := append(append([]string{}, BuildFlags...), "-o", out, "./lambda/"+entry)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	// The module's own go.mod decides the dependencies, whatever the caller's
+	// workspace or flags say; the build may run in a read-only module cache.
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building lambda/%s in %s: %v\n%s", entry, root, err, output)
+	}
+	return nil
+}
+
+var moduleRoot = sync.OnceValues(findModuleRoot)
+
+// ModuleRoot is the folder that holds this module's source: this repository
+// when you work on it, or the (read-only) module cache folder when another
+// CDK app imports a construct. It never depends on the current directory.
+func ModuleRoot() (string, error) { return moduleRoot() }
+
+func findModuleRoot() (string, error) {
+	// This file's own path, unless the binary was built with -trimpath.
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		dir := filepath.Join(filepath.Dir(file), "..", "..")
+		if isModuleRoot(dir) {
+			return filepath.Clean(dir), nil
+		}
+	}
+	// Otherwise ask the go command which folder the current build uses for this module.
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", ModulePath).Output()
+	if err != nil {
+		return "", fmt.Errorf("cannot locate the source of %s (go list -m: %v); the Go toolchain must be on PATH", ModulePath, err)
+	}
+	dir := strings.TrimSpace(string(out))
+	if !isModuleRoot(dir) {
+		return "", fmt.Errorf("go list -m %s gave %q, which does not hold its go.mod", ModulePath, dir)
+	}
+	return dir, nil
+}
+
+func isModuleRoot(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module "+ModulePath)
+}

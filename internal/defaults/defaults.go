@@ -1,0 +1,63 @@
+// Package defaults holds the secure defaults that every Blueprints construct
+// shares, so that no construct copies them: log retention, table settings,
+// removal policy and the one cdk-nag suppression helper.
+package defaults
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// LogRetention is how long every log group a construct creates keeps its
+// events: one year covers most audit needs without keeping logs forever.
+func LogRetention() awslogs.RetentionDays { return awslogs.RetentionDays_ONE_YEAR }
+
+// RemovalPolicy returns the policy for stateful resources: the given one, or
+// RETAIN, so that deleting a stack never deletes data.
+func RemovalPolicy(p *awscdk.RemovalPolicy) awscdk.RemovalPolicy {
+	if p != nil {
+		return *p
+	}
+	return awscdk.RemovalPolicy_RETAIN
+}
+
+// TableProps returns the settings every table a construct creates starts from:
+// on-demand billing, point-in-time recovery and encryption at rest with an
+// AWS-owned key. Callers set the key schema.
+func TableProps(partitionKey string, removal awscdk.RemovalPolicy) *awsdynamodb.TableProps {
+	return &awsdynamodb.TableProps{
+		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(partitionKey), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		Encryption:    awsdynamodb.TableEncryption_AWS_MANAGED,
+		RemovalPolicy: removal,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+	}
+}
+
+// Suppress records that a cdk-nag rule does not apply to a construct (and its
+// children). It is the project's only way to silence a rule, and it refuses to
+// do so without a written reason; appliesTo narrows the suppression to the
+// named findings (for example "Resource::*").
+func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
+	if len(strings.TrimSpace(reason)) < 10 {
+		panic(fmt.Sprintf("suppressing %s on %s needs a written reason of at least 10 characters", rule, *c.Node().Path()))
+	}
+	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		var at []interface{}
+		for _, a := range appliesTo {
+			at = append(at, a)
+		}
+		s.AppliesTo = &at
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
+}
