@@ -29,7 +29,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/blueprints-cdk/blueprints/constructs/golambda"
+	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
 // Result is one synthesized stack, shared by the tests of a package.
@@ -138,7 +138,7 @@ func Cached(build func(app awscdk.App) awscdk.Stack, opts ...Option) func(t test
 // feature flags every test must synthesize with, so tests see what
 // `cdk synth` produces.
 func ProjectContext() (map[string]any, error) {
-	root, err := golambda.ModuleRoot()
+	root, err := module.Root()
 	if err != nil {
 		return nil, err
 	}

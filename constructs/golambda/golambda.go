@@ -12,9 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -25,10 +22,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/module"
 )
-
-// ModulePath is the import path of the module whose lambda/ folder holds the handlers.
-const ModulePath = "github.com/blueprints-cdk/blueprints"
 
 // BuildFlags are the go build arguments every handler is built with. They make
 // the binary reproducible (same source and toolchain, same bytes, so the same
@@ -70,7 +65,7 @@ func NewFunction(scope constructs.Construct, id string, props *Props) *Function 
 	if props == nil || props.Entry == nil || *props.Entry == "" {
 		panic(fmt.Sprintf("golambda.NewFunction %q: Props.Entry (the handler's folder under lambda/) is required", id))
 	}
-	root, err := ModuleRoot()
+	root, err := module.Root()
 	if err != nil {
 		panic(fmt.Sprintf("golambda.NewFunction %q: %v", id, err))
 	}
@@ -162,36 +157,4 @@ func Build(root, entry, out string) error {
 		return fmt.Errorf("building lambda/%s in %s: %v\n%s", entry, root, err, output)
 	}
 	return nil
-}
-
-var moduleRoot = sync.OnceValues(findModuleRoot)
-
-// ModuleRoot is the folder that holds this module's source: this repository
-// when you work on it, or the (read-only) module cache folder when another
-// CDK app imports a construct. It never depends on the current directory.
-func ModuleRoot() (string, error) { return moduleRoot() }
-
-func findModuleRoot() (string, error) {
-	// This file's own path, unless the binary was built with -trimpath.
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dir := filepath.Join(filepath.Dir(file), "..", "..")
-		if isModuleRoot(dir) {
-			return filepath.Clean(dir), nil
-		}
-	}
-	// Otherwise ask the go command which folder the current build uses for this module.
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", ModulePath).Output()
-	if err != nil {
-		return "", fmt.Errorf("cannot locate the source of %s (go list -m: %v); the Go toolchain must be on PATH", ModulePath, err)
-	}
-	dir := strings.TrimSpace(string(out))
-	if !isModuleRoot(dir) {
-		return "", fmt.Errorf("go list -m %s gave %q, which does not hold its go.mod", ModulePath, dir)
-	}
-	return dir, nil
-}
-
-func isModuleRoot(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module "+ModulePath)
 }

@@ -1,0 +1,84 @@
+package local
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Pseudo are the values the harness gives CloudFormation's pseudo parameters.
+var Pseudo = map[string]string{
+	"AWS::Region":    "us-east-1",
+	"AWS::AccountId": "123456789012",
+	"AWS::Partition": "aws",
+	"AWS::URLSuffix": "amazonaws.com",
+	"AWS::StackName": "LocalStack",
+}
+
+// Resolve turns a template value built from Ref, Fn::GetAtt, Fn::Join and
+// Fn::Sub into a string. refs gives the value of a logical id (for Ref) or of
+// "LogicalId.Attribute" (for Fn::GetAtt); a missing one is an error.
+func Resolve(v any, refs map[string]string) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case map[string]any:
+		if len(x) != 1 {
+			break
+		}
+		for fn, arg := range x {
+			switch fn {
+			case "Ref":
+				return lookup(fmt.Sprint(arg), refs)
+			case "Fn::GetAtt":
+				parts, _ := arg.([]any)
+				if len(parts) != 2 {
+					return "", fmt.Errorf("bad Fn::GetAtt %v", arg)
+				}
+				return lookup(fmt.Sprintf("%v.%v", parts[0], parts[1]), refs)
+			case "Fn::Join":
+				parts, _ := arg.([]any)
+				if len(parts) != 2 {
+					return "", fmt.Errorf("bad Fn::Join %v", arg)
+				}
+				items, _ := parts[1].([]any)
+				out := make([]string, len(items))
+				for i, it := range items {
+					s, err := Resolve(it, refs)
+					if err != nil {
+						return "", err
+					}
+					out[i] = s
+				}
+				return strings.Join(out, fmt.Sprint(parts[0])), nil
+			case "Fn::Sub":
+				s, ok := arg.(string)
+				if !ok {
+					return "", fmt.Errorf("Fn::Sub with variables is not supported: %v", arg)
+				}
+				var err error
+				out := subVar.ReplaceAllStringFunc(s, func(m string) string {
+					r, e := lookup(m[2:len(m)-1], refs)
+					if e != nil {
+						err = e
+					}
+					return r
+				})
+				return out, err
+			}
+		}
+	}
+	return "", fmt.Errorf("cannot resolve %v", v)
+}
+
+var subVar = regexp.MustCompile(`\$\{[^}!][^}]*\}`)
+
+func lookup(name string, refs map[string]string) (string, error) {
+	if v, ok := refs[name]; ok {
+		return v, nil
+	}
+	if v, ok := Pseudo[name]; ok {
+		return v, nil
+	}
+	return "", fmt.Errorf("no value for %q: give it in refs", name)
+}

@@ -1,0 +1,113 @@
+package local
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/blueprints-cdk/blueprints/internal/module"
+)
+
+// Request is what a mapping template sees of a method request.
+type Request struct {
+	// Body is the raw request (or integration-response) body.
+	Body string `json:"body"`
+	// Path, Querystring and Header are the method request parameters.
+	Path        map[string]string `json:"path,omitempty"`
+	Querystring map[string]string `json:"querystring,omitempty"`
+	Header      map[string]string `json:"header,omitempty"`
+	// Context is $context, for example {"requestId": "…", "identity": {…}}.
+	Context map[string]any `json:"context,omitempty"`
+	// StageVariables is $stageVariables.
+	StageVariables map[string]string `json:"stageVariables,omitempty"`
+}
+
+// Rendered is a template's output and the response overrides it set.
+type Rendered struct {
+	Output string `json:"output"`
+	// Status is $context.responseOverride.status, or 0 if the template did not set it.
+	Status int `json:"status"`
+	// Headers are the $context.responseOverride.header values the template set.
+	Headers map[string]string `json:"headers"`
+	Error   string            `json:"error"`
+}
+
+// Velocity is a running renderer (one Node process). It is safe for
+// concurrent use; requests are served one at a time.
+type Velocity struct {
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Reader
+	close sync.Once
+}
+
+// StartVelocity starts the renderer. Close stops it.
+func StartVelocity() (*Velocity, error) {
+	node, err := module.Node()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := module.NodePackage("velocityjs"); err != nil {
+		return nil, err
+	}
+	tools, _ := module.ToolsDir()
+	_, self, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(self), "velocity.js")
+	cmd := exec.Command(node, script)
+	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the Velocity renderer: %w", err)
+	}
+	return &Velocity{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}, nil
+}
+
+// Render runs template against req. A template error (bad syntax, a body
+// that is not JSON where the template reads it) is returned as an error.
+func (v *Velocity) Render(template string, req Request) (Rendered, error) {
+	line, err := json.Marshal(map[string]any{"template": template, "request": req})
+	if err != nil {
+		return Rendered{}, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, err := v.in.Write(append(line, '\n')); err != nil {
+		return Rendered{}, fmt.Errorf("velocity renderer: %w", err)
+	}
+	resp, err := v.out.ReadBytes('\n')
+	if err != nil {
+		return Rendered{}, fmt.Errorf("velocity renderer: %w", err)
+	}
+	var r Rendered
+	if err := json.Unmarshal(resp, &r); err != nil {
+		return Rendered{}, fmt.Errorf("velocity renderer answered %q: %w", resp, err)
+	}
+	if r.Error != "" {
+		return r, fmt.Errorf("rendering template: %s", r.Error)
+	}
+	return r, nil
+}
+
+// Close stops the renderer.
+func (v *Velocity) Close() error {
+	v.close.Do(func() {
+		v.in.Close()
+		v.cmd.Wait()
+	})
+	return nil
+}
