@@ -1,6 +1,7 @@
 package assertions
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -107,3 +108,25 @@ var (
 	Absent     = cdkassertions.Match_Absent
 	AnyValue   = cdkassertions.Match_AnyValue
 )
+
+// FirstID returns the logical id of the one resource of the type whose
+// Properties contain props, and fails unless there is exactly one.
+func FirstID(t testing.TB, r *Result, typ string, props map[string]any) string {
+	t.Helper()
+	found := Find(r, typ, props)
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s matching %v, found %d", typ, props, len(found))
+	}
+	for id := range found {
+		return id
+	}
+	return ""
+}
+
+// NagSuppressions returns the cdk-nag suppressions recorded in a resource's
+// Metadata, as JSON, for tests that check a rule is suppressed with a reason.
+func NagSuppressions(resource map[string]any) string {
+	md, _ := resource["Metadata"].(map[string]any)
+	b, _ := json.Marshal(md["cdk_nag"])
+	return string(b)
+}

@@ -126,7 +126,7 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 	templates, _ := integ["RequestTemplates"].(map[string]any)
 	var sent string
 	if tpl, ok := templates[contentType]; ok {
-		r, err := a.Velocity.Render(fmt.Sprint(tpl), vreq)
+		r, err := a.render(tpl, vreq)
 		if err != nil {
 			return HTTPResponse{Status: 500, Body: `{"message": "Internal server error"}`}, err
 		}
@@ -158,7 +158,7 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 	outTemplates, _ := ir["ResponseTemplates"].(map[string]any)
 	resp.Body = string(body)
 	if tpl, ok := outTemplates["application/json"]; ok {
-		r, err := a.Velocity.Render(fmt.Sprint(tpl), Request{Body: string(body), Context: vreq.Context})
+		r, err := a.render(tpl, Request{Body: string(body), Context: vreq.Context})
 		if err != nil {
 			return resp, err
 		}
@@ -181,6 +181,16 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 	return resp, nil
 }
 
+// render resolves a template's intrinsic functions (a table name is a Ref)
+// and renders it.
+func (a *RestAPI) render(tpl any, req Request) (Rendered, error) {
+	s, err := Resolve(tpl, a.Refs)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("mapping template: %w", err)
+	}
+	return a.Velocity.Render(s, req)
+}
+
 func (a *RestAPI) gatewayResponse(ctx context.Context, typ string, status int, vreq Request, message string) (HTTPResponse, error) {
 	body := fmt.Sprintf(`{"message": %q}`, message)
 	for _, res := range a.resources("AWS::ApiGateway::GatewayResponse") {
@@ -194,7 +204,7 @@ func (a *RestAPI) gatewayResponse(ctx context.Context, typ string, status int, v
 		tpls, _ := props["ResponseTemplates"].(map[string]any)
 		if tpl, ok := tpls["application/json"]; ok {
 			vreq.Context["error"] = map[string]any{"message": message, "messageString": fmt.Sprintf("%q", message), "validationErrorString": message, "responseType": typ}
-			r, err := a.Velocity.Render(fmt.Sprint(tpl), Request{Context: vreq.Context})
+			r, err := a.render(tpl, Request{Context: vreq.Context})
 			if err != nil {
 				return HTTPResponse{}, err
 			}

@@ -46,7 +46,9 @@ func TableProps(partitionKey string, removal awscdk.RemovalPolicy) *awsdynamodb.
 // Suppress records that a cdk-nag rule does not apply to a construct (and its
 // children). It is the project's only way to silence a rule, and it refuses to
 // do so without a written reason; appliesTo narrows the suppression to the
-// named findings (for example "Resource::*").
+// named findings (for example "Resource::*"), or to those matching a regular
+// expression written as /…/ (cdk-nag writes tokens as <AWS::Region>, and an
+// environment-specific stack has literal values instead).
 func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
 	if len(strings.TrimSpace(reason)) < 10 {
 		panic(fmt.Sprintf("suppressing %s on %s needs a written reason of at least 10 characters", rule, *c.Node().Path()))
@@ -55,7 +57,11 @@ func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string)
 	if len(appliesTo) > 0 {
 		var at []interface{}
 		for _, a := range appliesTo {
-			at = append(at, a)
+			if strings.HasPrefix(a, "/") && strings.HasSuffix(a, "/") && len(a) > 1 {
+				at = append(at, &cdknag.RegexAppliesTo{Regex: jsii.String(a)})
+			} else {
+				at = append(at, a)
+			}
 		}
 		s.AppliesTo = &at
 	}
