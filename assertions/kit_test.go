@@ -149,6 +149,7 @@ func TestSnapshotFailsOnAChangedTemplateAndNamesThePath(t *testing.T) {
 func TestSnapshotFailsWithoutAGoldenFile(t *testing.T) {
 	r := badStack(t)
 	t.Chdir(t.TempDir())
+	t.Setenv(assertions.UpdateSnapshotsEnv, "") // also under make snapshots
 	f := record(t, func(tb testing.TB) { assertions.Snapshot(tb, r) })
 	if len(f) != 1 || !strings.Contains(f[0], "make snapshots") {
 		t.Errorf("want one failure that says to run make snapshots, got %q", f)
