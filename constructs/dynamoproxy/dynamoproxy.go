@@ -73,17 +73,13 @@ func NewApiGatewayToDynamoDB(scope constructs.Construct, id string, props *Props
 	}
 	p := &ApiGatewayToDynamoDB{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	p.buildTable(props, cfg)
-	p.buildApi(props)
+	parent := p.buildApi(props)
 	p.buildRole(cfg)
 	p.Validator = awsapigateway.NewRequestValidator(p.Construct, jsii.String("Validator"), &awsapigateway.RequestValidatorProps{
 		RestApi:                   p.RestApi,
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
 	})
-	parent := props.ParentResource
-	if parent == nil {
-		parent = p.RestApi.Root()
-	}
 	p.Collection = parent.AddResource(jsii.String(cfg.path), nil)
 	if cfg.create {
 		p.addCreate(props, cfg)
@@ -110,28 +106,22 @@ func resolve(p *Props) (*config, error) {
 	if p.ExistingTable != nil && p.TableProps != nil {
 		return nil, fmt.Errorf("Props.ExistingTable and Props.TableProps are mutually exclusive: pass one or neither")
 	}
-	if p.ExistingRestApi != nil && p.RestApiProps != nil {
-		return nil, fmt.Errorf("Props.ExistingRestApi and Props.RestApiProps are mutually exclusive: pass one or neither")
-	}
-	if p.ExistingRestApi != nil && p.CreateCloudWatchRole != nil && *p.CreateCloudWatchRole {
-		return nil, fmt.Errorf("Props.CreateCloudWatchRole applies to a new API, not to Props.ExistingRestApi")
-	}
-	if p.ParentResource != nil && p.ExistingRestApi == nil {
-		return nil, fmt.Errorf("Props.ParentResource needs Props.ExistingRestApi, the API it belongs to")
+	if err := restapi.CheckTarget(p.ExistingRestApi, p.ParentResource, p.RestApiProps, p.CreateCloudWatchRole); err != nil {
+		return nil, err
 	}
 	c := &config{
-		path:       str(p.ResourcePath, "comments"),
-		key:        str(p.PartitionKey, "commentId"),
-		queryIndex: str(p.QueryIndexName, "pageId-index"),
-		keyVTL:     str(p.KeyVTL, "#set($key = $rawKey)"),
-		create:     boolean(p.AllowCreate, true),
-		query:      boolean(p.AllowQuery, true),
-		read:       boolean(p.AllowRead, false),
+		path:       defaults.String(p.ResourcePath, "comments"),
+		key:        defaults.String(p.PartitionKey, "commentId"),
+		queryIndex: defaults.String(p.QueryIndexName, "pageId-index"),
+		keyVTL:     defaults.String(p.KeyVTL, "#set($key = $rawKey)"),
+		create:     defaults.Bool(p.AllowCreate, true),
+		query:      defaults.Bool(p.AllowQuery, true),
+		read:       defaults.Bool(p.AllowRead, false),
 		maxLengths: map[string]float64{},
 	}
-	c.queryKey = str(p.QueryKey, "pageId")
+	c.queryKey = defaults.String(p.QueryKey, "pageId")
 	if c.queryIndex == "" {
-		c.queryKey = str(p.QueryKey, c.key)
+		c.queryKey = defaults.String(p.QueryKey, c.key)
 	}
 	if p.Fields == nil {
 		c.fields = []string{"pageId", "userName", "message"}
@@ -194,20 +184,6 @@ func resolve(p *Props) (*config, error) {
 	return c, nil
 }
 
-func str(p *string, def string) string {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-func boolean(p *bool, def bool) bool {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
 func (p *ApiGatewayToDynamoDB) buildTable(props *Props, c *config) {
 	if props.ExistingTable != nil {
 		p.Table = props.ExistingTable
@@ -249,14 +225,13 @@ func (p *ApiGatewayToDynamoDB) buildTable(props *Props, c *config) {
 	p.Table, p.CreatedTable = t, t
 }
 
-func (p *ApiGatewayToDynamoDB) buildApi(props *Props) {
-	if props.ExistingRestApi != nil {
-		p.RestApi = props.ExistingRestApi
-		return
+func (p *ApiGatewayToDynamoDB) buildApi(props *Props) awsapigateway.IResource {
+	t := restapi.NewTarget(p.Construct, props.ExistingRestApi, props.ParentResource, props.RestApiProps, props.CreateCloudWatchRole)
+	p.RestApi = t.RestApi
+	if a := t.Created; a != nil {
+		p.CreatedRestApi, p.AccessLogs, p.CloudWatchRole, p.Account = a.RestApi, a.AccessLogs, a.CloudWatchRole, a.Account
 	}
-	a := restapi.New(p.Construct, "RestApi", props.RestApiProps, boolean(props.CreateCloudWatchRole, false))
-	p.RestApi, p.CreatedRestApi = a.RestApi, a.RestApi
-	p.AccessLogs, p.CloudWatchRole, p.Account = a.AccessLogs, a.CloudWatchRole, a.Account
+	return t.Parent
 }
 
 // buildRole gives API Gateway exactly one DynamoDB action per route.
@@ -327,7 +302,7 @@ func (p *ApiGatewayToDynamoDB) addCreate(props *Props, c *config) {
 		StatusCode:        jsii.String("201"),
 		ResponseTemplates: &map[string]*string{"application/json": jsii.String(fmt.Sprintf(`{%s:"$context.requestId"}`, quote(c.key)))},
 	})
-	opts := methodOptions(firstOf(props.CreateMethodOptions, props.MethodOptions))
+	opts := restapi.MethodOptions(props.CreateMethodOptions, props.MethodOptions)
 	opts.RequestValidator = p.Validator
 	opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": p.CreateModel}
 	opts.MethodResponses = restapi.MethodResponses("201")
@@ -364,7 +339,7 @@ func (p *ApiGatewayToDynamoDB) addGet(props *Props, c *config) {
 		StatusCode:        jsii.String("200"),
 		ResponseTemplates: &map[string]*string{"application/json": jsii.String(response)},
 	})
-	opts := methodOptions(firstOf(props.GetMethodOptions, props.MethodOptions))
+	opts := restapi.MethodOptions(props.GetMethodOptions, props.MethodOptions)
 	opts.RequestValidator = p.Validator
 	opts.RequestParameters = &map[string]*bool{"method.request.path." + param: jsii.Bool(true)}
 	codes := []string{"200"}
@@ -415,21 +390,4 @@ func without(list []string, drop string) []string {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-func firstOf(a, b *awsapigateway.MethodOptions) *awsapigateway.MethodOptions {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-// methodOptions copies the caller's options, so the construct's own
-// settings never change the caller's struct.
-func methodOptions(o *awsapigateway.MethodOptions) *awsapigateway.MethodOptions {
-	if o == nil {
-		return &awsapigateway.MethodOptions{}
-	}
-	c := *o
-	return &c
 }

@@ -67,3 +67,19 @@ func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string)
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
 }
+
+// String is *p, or def when p is nil.
+func String(p *string, def string) string {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// Bool is *p, or def when p is nil.
+func Bool(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -230,3 +230,56 @@ func SuppressAuth(m awsapigateway.Method, o *awsapigateway.MethodOptions) {
 		defaults.Suppress(m, "AwsSolutions-COG4", "The route is authorized with "+string(authType)+", not a Cognito user pool")
 	}
 }
+
+// Target is where a construct puts its routes: on an existing API, or on a
+// new one that New creates.
+type Target struct {
+	// RestApi is the API, existing or created.
+	RestApi awsapigateway.IRestApi
+	// Created is the API the construct created, or nil.
+	Created *API
+	// Parent is the resource the construct's routes hang from.
+	Parent awsapigateway.IResource
+}
+
+// CheckTarget explains, in the props' own names, why an existing-or-new API
+// choice contradicts itself, or returns nil.
+func CheckTarget(existing awsapigateway.IRestApi, parent awsapigateway.IResource, props *awsapigateway.RestApiProps, createRole *bool) error {
+	switch {
+	case existing != nil && props != nil:
+		return fmt.Errorf("Props.ExistingRestApi and Props.RestApiProps are mutually exclusive: pass one or neither")
+	case existing != nil && createRole != nil && *createRole:
+		return fmt.Errorf("Props.CreateCloudWatchRole applies to a new API, not to Props.ExistingRestApi")
+	case parent != nil && existing == nil:
+		return fmt.Errorf("Props.ParentResource needs Props.ExistingRestApi, the API it belongs to")
+	}
+	return nil
+}
+
+// NewTarget uses the existing API (and parent, default its root), or
+// creates one with New. Call CheckTarget first.
+func NewTarget(scope constructs.Construct, existing awsapigateway.IRestApi, parent awsapigateway.IResource, props *awsapigateway.RestApiProps, createRole *bool) *Target {
+	t := &Target{RestApi: existing, Parent: parent}
+	if existing == nil {
+		t.Created = New(scope, "RestApi", props, defaults.Bool(createRole, false))
+		t.RestApi = t.Created.RestApi
+	}
+	if t.Parent == nil {
+		t.Parent = t.RestApi.Root()
+	}
+	return t
+}
+
+// MethodOptions returns a copy of override, or of common when override is
+// nil, so that a construct's own settings never change the caller's struct.
+func MethodOptions(override, common *awsapigateway.MethodOptions) *awsapigateway.MethodOptions {
+	o := override
+	if o == nil {
+		o = common
+	}
+	if o == nil {
+		return &awsapigateway.MethodOptions{}
+	}
+	c := *o
+	return &c
+}
