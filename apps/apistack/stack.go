@@ -1,6 +1,6 @@
 // Package apistack is the ApiStack sample: one REST API that hosts the
-// Comments API (dynamoproxy), with the cookie routes (cookieapi) and the
-// secured front door (frontdoor) joining as their constructs land.
+// Comments API (dynamoproxy) and the cookie routes (cookieapi), with the
+// secured front door (frontdoor) joining when its construct lands.
 package apistack
 
 import (
@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/blueprints-cdk/blueprints/constructs/cookieapi"
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 )
 
@@ -26,6 +27,8 @@ type ApiStack struct {
 	awscdk.Stack
 	// Comments is the post's Comments API; its REST API hosts every route.
 	Comments *dynamoproxy.ApiGatewayToDynamoDB
+	// Cookies are GET /cookie and GET, POST /profile on the same API.
+	Cookies *cookieapi.CookieApi
 }
 
 // NewApiStack builds the sample API stack.
@@ -39,6 +42,7 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	s.Comments = dynamoproxy.NewApiGatewayToDynamoDB(stack, "Comments", &dynamoproxy.Props{
 		CreateCloudWatchRole: jsii.Bool(createRole == true || createRole == "true"),
 	})
+	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{ExistingRestApi: s.Comments.RestApi})
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The REST API's stage URL (direct, without the front door)"),
 		Value:       s.Comments.CreatedRestApi.Url(),

@@ -16,7 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/blueprints-cdk/blueprints/lambda/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/cookies"
 )
 
 // ValueBytes is how many random bytes a cookie value holds: 256 bits,

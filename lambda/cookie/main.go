@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/blueprints-cdk/blueprints/lambda/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/cookies"
 )
 
 func main() {

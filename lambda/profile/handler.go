@@ -23,7 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/text/language"
 
-	"github.com/blueprints-cdk/blueprints/lambda/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/cookies"
 )
 
 // Cookie names and limits.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/blueprints-cdk/blueprints/lambda/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/cookies"
 )
 
 var now = time.Date(2026, 11, 22, 8, 30, 0, 0, time.UTC)
