@@ -44,10 +44,10 @@ bench: tools
 
 # Needs AWS credentials and a bootstrapped account (`cdk bootstrap`).
 deploy: tools
-	$(CDK) deploy $(STACK)
+	$(CDK) deploy $(STACK) $(CDK_ARGS)
 
 diff: tools
-	$(CDK) diff
+	$(CDK) diff $(CDK_ARGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
