@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // CreateTables creates, on the server, every AWS::DynamoDB::Table of a
@@ -46,8 +48,28 @@ func (d *Dynalite) CreateTables(ctx context.Context, template map[string]any) (m
 		if status != 200 {
 			return nil, fmt.Errorf("creating table %s: %d %s", id, status, resp)
 		}
+		if err := d.WaitActive(ctx, name); err != nil {
+			return nil, err
+		}
 		refs[id] = name
 		refs[id+".Arn"] = "arn:aws:dynamodb:us-east-1:123456789012:table/" + name
 	}
 	return refs, nil
+}
+
+// WaitActive waits until the server reports the table ACTIVE: dynalite, like
+// DynamoDB, answers ResourceNotFound while a new table is still CREATING.
+func (d *Dynalite) WaitActive(ctx context.Context, table string) error {
+	body, _ := json.Marshal(map[string]string{"TableName": table})
+	for range 200 {
+		status, resp, err := d.Call(ctx, "DescribeTable", body)
+		if err != nil {
+			return err
+		}
+		if status == 200 && strings.Contains(string(resp), `"TableStatus":"ACTIVE"`) {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("table %s did not become ACTIVE", table)
 }

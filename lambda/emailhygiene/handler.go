@@ -1,0 +1,177 @@
+// Package main is the email-hygiene handler: it reads the bounce, complaint
+// and delivery notifications SES publishes through SNS and keeps one item per
+// address in DynamoDB, as in "Maintaining a Healthy Email Database with AWS
+// Lambda, Amazon SNS, and Amazon DynamoDB".
+//
+// Unlike the post, it reads every record (the post read Records[0]),
+// understands both SES formats (notificationType and eventType), disables an
+// address on a complaint or a permanent bounce but only records transient
+// bounces until too many fall within a window, and never re-enables an
+// address that a complaint or permanent bounce disabled. Its writes are
+// idempotent and order-independent: SNS delivers at least once and in no set
+// order, so the item is a pure function of the set of events received,
+// written with optimistic concurrency (a version condition).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// MetricsNamespace is the CloudWatch namespace of the handler's metrics,
+// published as embedded-metric-format log lines (no extra permission).
+const MetricsNamespace = "Blueprints/EmailHygiene"
+
+// Handler applies SES notifications to the table.
+type Handler struct {
+	DB     *dynamodb.Client
+	Table  string
+	Policy Policy
+	Log    *slog.Logger
+	// MaxAttempts bounds the optimistic-concurrency retries per address.
+	MaxAttempts int
+}
+
+// Result counts what one invocation did.
+type Result struct {
+	Records   int // SNS records read
+	Events    int // recipient events parsed
+	Writes    int // items written (a duplicate writes nothing)
+	Conflicts int // writes retried because another writer went first
+	Unknown   int // notifications of a type the handler ignores
+	Malformed int // records that could not be read
+}
+
+// Handle processes every record. A malformed record makes the invocation
+// fail with an error that names it, after every other record has been
+// applied; a retry re-applies them harmlessly, and after the last retry
+// Lambda sends the event to the on-failure queue.
+func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Result, error) {
+	var res Result
+	var errs []error
+	byAddress := map[string][]Event{}
+	for i, rec := range ev.Records {
+		res.Records++
+		evs, err := ParseNotification(rec.SNS.MessageID, rec.SNS.Message)
+		switch {
+		case errors.Is(err, ErrUnknownType):
+			res.Unknown++
+			h.Log.WarnContext(ctx, "ignoring notification", "snsMessageId", rec.SNS.MessageID, "error", err.Error(),
+				slog.Any("_aws", emf("UnknownNotifications")), "UnknownNotifications", 1)
+			continue
+		case err != nil:
+			res.Malformed++
+			errs = append(errs, fmt.Errorf("record %d (SNS message %s): %w", i, rec.SNS.MessageID, err))
+			h.Log.ErrorContext(ctx, "malformed notification", "snsMessageId", rec.SNS.MessageID, "error", err.Error(),
+				slog.Any("_aws", emf("MalformedNotifications")), "MalformedNotifications", 1)
+			continue
+		}
+		for _, e := range evs {
+			byAddress[e.Address] = append(byAddress[e.Address], e)
+			res.Events++
+		}
+	}
+	addresses := make([]string, 0, len(byAddress))
+	for a := range byAddress {
+		addresses = append(addresses, a)
+	}
+	sort.Strings(addresses)
+	for _, a := range addresses {
+		wrote, conflicts, err := h.apply(ctx, a, byAddress[a])
+		res.Conflicts += conflicts
+		if err != nil {
+			errs = append(errs, fmt.Errorf("updating %s: %w", a, err))
+			continue
+		}
+		if wrote {
+			res.Writes++
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// apply folds events into the address's item: read, fold, and write only if
+// the version read is still current; otherwise read again.
+func (h *Handler) apply(ctx context.Context, address string, evs []Event) (wrote bool, conflicts int, err error) {
+	key := map[string]types.AttributeValue{AttrUserID: s(address)}
+	for attempt := 1; ; attempt++ {
+		out, err := h.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(h.Table), Key: key, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return false, conflicts, err
+		}
+		rec, version, err := RecordFromItem(out.Item)
+		if err != nil {
+			return false, conflicts, err
+		}
+		changed := false
+		for _, e := range evs {
+			changed = rec.Add(e) || changed
+		}
+		if !changed {
+			return false, conflicts, nil // duplicates only
+		}
+		put := &dynamodb.PutItemInput{TableName: aws.String(h.Table), Item: rec.Item(address, h.Policy, version+1)}
+		if version == 0 {
+			put.ConditionExpression = aws.String("attribute_not_exists(#id)")
+			put.ExpressionAttributeNames = map[string]string{"#id": AttrUserID}
+		} else {
+			put.ConditionExpression = aws.String("#v = :v")
+			put.ExpressionAttributeNames = map[string]string{"#v": AttrVersion}
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n(version)}
+		}
+		_, err = h.DB.PutItem(ctx, put)
+		var lost *types.ConditionalCheckFailedException
+		if !errors.As(err, &lost) {
+			return err == nil, conflicts, err
+		}
+		conflicts++
+		if attempt >= h.MaxAttempts {
+			return false, conflicts, fmt.Errorf("still conflicting after %d attempts", attempt)
+		}
+		time.Sleep(time.Duration(rand.IntN(5*attempt)+1) * time.Millisecond)
+	}
+}
+
+// emf is the embedded-metric-format header for one count metric.
+func emf(metric string) map[string]any {
+	return map[string]any{
+		"Timestamp": time.Now().UnixMilli(),
+		"CloudWatchMetrics": []any{map[string]any{
+			"Namespace":  MetricsNamespace,
+			"Dimensions": [][]string{{}},
+			"Metrics":    []any{map[string]any{"Name": metric, "Unit": "Count"}},
+		}},
+	}
+}
+
+// PolicyFromEnv reads the transient-bounce rule: TRANSIENT_BOUNCE_LIMIT (a
+// count, default 3) and TRANSIENT_BOUNCE_WINDOW (a Go duration, default 72h).
+func PolicyFromEnv(getenv func(string) string) (Policy, error) {
+	p := Policy{Limit: 3, Window: 72 * time.Hour}
+	if v := getenv("TRANSIENT_BOUNCE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, fmt.Errorf("TRANSIENT_BOUNCE_LIMIT %q must be a positive integer", v)
+		}
+		p.Limit = n
+	}
+	if v := getenv("TRANSIENT_BOUNCE_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return p, fmt.Errorf("TRANSIENT_BOUNCE_WINDOW %q must be a positive duration such as 72h", v)
+		}
+		p.Window = d
+	}
+	return p, nil
+}
