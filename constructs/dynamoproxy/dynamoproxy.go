@@ -367,11 +367,12 @@ func (p *ApiGatewayToDynamoDB) integration(action, request string, ok *awsapigat
 	})
 }
 
-// itemObject is VTL for a JSON object of the string attributes of item.
+// itemObject is VTL for a JSON object of the attributes of item: strings
+// and numbers, and null for a missing one.
 func itemObject(item string, attrs []string) string {
 	parts := make([]string, len(attrs))
 	for i, a := range attrs {
-		parts[i] = quote(a) + ":" + restapi.JSONString(item+"."+a+".S")
+		parts[i] = quote(a) + ":" + restapi.JSONAttribute(item+"."+a)
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }

@@ -39,7 +39,8 @@ type Props struct {
 	// fills it with API Gateway's request id. Default: "commentId".
 	PartitionKey *string
 	// Fields are the string attributes POST stores (all required) and GET
-	// returns. Default: pageId, userName, message.
+	// returns (GET also returns number attributes, as JSON numbers).
+	// Default: pageId, userName, message.
 	Fields *[]*string
 	// MaxLengths caps each field's length in characters. Default: 4000 for
 	// message, DefaultMaxLength for the others.

@@ -174,6 +174,13 @@ func JSONString(ref string) string {
 	return `#if(` + ref + `)"$util.escapeJavaScript(` + ref + `).replaceAll("\\'","'")"#{else}null#end`
 }
 
+// JSONAttribute is VTL that prints a DynamoDB attribute value (the reference
+// of its {"S": …} or {"N": …} object) as a JSON string or number, or null.
+// DynamoDB only returns valid numbers as N, so they print as they are.
+func JSONAttribute(ref string) string {
+	return `#if(` + ref + `.S)` + JSONString(ref+".S") + `#elseif(` + ref + `.N)` + ref + `.N#{else}null#end`
+}
+
 // Responses are the integration responses every AWS-service route shares:
 // backend 4xx → 400 (429 for throttling, detected from DynamoDB's __type) and
 // 5xx → 500, all with JSON bodies that leak nothing of AWS. ok is the success
