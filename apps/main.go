@@ -11,6 +11,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/blueprints-cdk/blueprints/apps/apistack"
+	"github.com/blueprints-cdk/blueprints/apps/emailstack"
 )
 
 func main() {
@@ -19,6 +20,7 @@ func main() {
 	env := environment()
 
 	apistack.NewApiStack(app, "ApiStack", &apistack.Props{StackProps: awscdk.StackProps{Env: env}})
+	emailstack.NewEmailStack(app, "EmailStack", &emailstack.Props{StackProps: awscdk.StackProps{Env: env}})
 
 	// Every synth runs the AwsSolutions rules; an unsuppressed error fails it.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)

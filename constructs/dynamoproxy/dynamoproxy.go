@@ -92,7 +92,7 @@ func NewApiGatewayToDynamoDB(scope constructs.Construct, id string, props *Props
 
 // config is Props with the defaults applied.
 type config struct {
-	path, key, queryIndex, queryKey, keyVTL string
+	path, key, queryIndex, queryKey, keyVTL, param string
 	fields                                  []string
 	maxLengths                              map[string]float64
 	create, query, read                     bool
@@ -123,6 +123,11 @@ func resolve(p *Props) (*config, error) {
 	if c.queryIndex == "" {
 		c.queryKey = defaults.String(p.QueryKey, c.key)
 	}
+	c.param = c.key
+	if c.query {
+		c.param = c.queryKey
+	}
+	c.param = defaults.String(p.PathParameter, c.param)
 	if p.Fields == nil {
 		c.fields = []string{"pageId", "userName", "message"}
 	} else {
@@ -134,7 +139,7 @@ func resolve(p *Props) (*config, error) {
 		return nil, fmt.Errorf("Props.ResourcePath %q must be one path part of letters, digits, '.', '_' or '-'", c.path)
 	}
 	seen := map[string]bool{}
-	for _, name := range append([]string{c.key, c.queryKey}, c.fields...) {
+	for _, name := range append([]string{c.key, c.queryKey, c.param}, c.fields...) {
 		if !attributeName.MatchString(name) {
 			return nil, fmt.Errorf("attribute name %q must match %s", name, attributeName)
 		}
@@ -311,10 +316,7 @@ func (p *ApiGatewayToDynamoDB) addCreate(props *Props, c *config) {
 }
 
 func (p *ApiGatewayToDynamoDB) addGet(props *Props, c *config) {
-	param := c.key
-	if c.query {
-		param = c.queryKey
-	}
+	param := c.param
 	p.Item = p.Collection.AddResource(jsii.String("{"+param+"}"), nil)
 	head := fmt.Sprintf("#set($rawKey = $input.params().path.get('%s'))\n%s\n", param, c.keyVTL)
 	keyValue := `{"S":` + restapi.JSONString("$key") + `}`

@@ -62,6 +62,9 @@ type Props struct {
 	// returns one item or 404. It cannot be combined with AllowQuery, which
 	// uses the same route. Default: false.
 	AllowRead *bool
+	// PathParameter names the GET route's path parameter. Default: the key
+	// it carries (QueryKey or PartitionKey).
+	PathParameter *string
 	// KeyVTL is VTL that sets $key from $rawKey, the path parameter's value,
 	// for Query and GetItem: for example, to normalize it. Default: $key is
 	// $rawKey.

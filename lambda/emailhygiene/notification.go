@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
-	"strings"
 	"time"
+
+	"github.com/blueprints-cdk/blueprints/internal/emailaddr"
 )
 
 // Kind is what an event means for an address.
@@ -147,7 +147,7 @@ func ParseNotification(snsMessageID, message string) ([]Event, error) {
 	}
 	var out []Event
 	for _, r := range recipients {
-		addr, err := NormalizeAddress(r)
+		addr, err := emailaddr.Normalize(r)
 		if err != nil {
 			return nil, fmt.Errorf("%s recipient: %v", typ, err)
 		}
@@ -156,35 +156,4 @@ func ParseNotification(snsMessageID, message string) ([]Event, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-// MaxAddressLen is the longest address accepted (RFC 5321's path limit).
-const MaxAddressLen = 254
-
-// NormalizeAddress trims an address (of the characters Java's trim()
-// removes, as the lookup API's mapping template does) and lower-cases its
-// domain; the local part is case-sensitive in principle and kept as is.
-// A display name ("Name <a@b>") is dropped.
-func NormalizeAddress(s string) (string, error) {
-	if strings.ContainsRune(s, '<') {
-		a, err := mail.ParseAddress(s)
-		if err != nil {
-			return "", fmt.Errorf("%q is not an email address", s)
-		}
-		s = a.Address
-	}
-	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
-		return "", fmt.Errorf("%q is not an email address", s)
-	}
-	if len(s) > MaxAddressLen {
-		return "", fmt.Errorf("address of %d bytes is over %d", len(s), MaxAddressLen)
-	}
-	for _, r := range s {
-		if r < ' ' || r == 0x7f {
-			return "", fmt.Errorf("%q holds a control character", s)
-		}
-	}
-	return s[:at] + strings.ToLower(s[at:]), nil
 }

@@ -1,0 +1,229 @@
+package emailhygiene_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/assertions/local"
+	"github.com/blueprints-cdk/blueprints/constructs/emailhygiene"
+	"github.com/blueprints-cdk/blueprints/internal/emailaddr"
+)
+
+var pipeline = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String("EmailHygieneDefault"), nil)
+	emailhygiene.NewEmailHygiene(stack, "Hygiene", nil)
+	return stack
+})
+
+func TestConfigurationSetSendsBouncesComplaintsAndDeliveriesToTheTopic(t *testing.T) {
+	r := pipeline(t)
+	assertions.ResourceCountIs(t, r, "AWS::SES::ConfigurationSet", 1)
+	dest := assertions.FindOne(t, r, "AWS::SES::ConfigurationSetEventDestination", nil)["EventDestination"].(map[string]any)
+	topic := assertions.FirstID(t, r, "AWS::SNS::Topic", nil)
+	if fmt.Sprint(dest["MatchingEventTypes"]) != "[bounce complaint delivery]" || dest["Enabled"] != true ||
+		fmt.Sprint(dest["SnsDestination"]) != fmt.Sprintf("map[TopicARN:map[Ref:%s]]", topic) {
+		t.Errorf("event destination: %v", dest)
+	}
+}
+
+func TestTopicIsEncryptedWithAKeySESMayUse(t *testing.T) {
+	r := pipeline(t)
+	key := assertions.FirstID(t, r, "AWS::KMS::Key", nil)
+	assertions.HasResourceProperties(t, r, "AWS::SNS::Topic", map[string]any{
+		"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}},
+	})
+	assertions.HasResourceProperties(t, r, "AWS::KMS::Key", map[string]any{
+		"EnableKeyRotation": true,
+		"KeyPolicy": assertions.ObjectLike(map[string]any{"Statement": assertions.ArrayWith(map[string]any{
+			"Sid": "AllowSESFromThisAccount", "Effect": "Allow", "Principal": map[string]any{"Service": "ses.amazonaws.com"},
+			"Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}},
+		})}),
+	})
+}
+
+func TestTopicPolicyAdmitsOnlySESFromThisAccountOverHTTPS(t *testing.T) {
+	r := pipeline(t)
+	doc := assertions.FindOne(t, r, "AWS::SNS::TopicPolicy", nil)["PolicyDocument"].(map[string]any)
+	var allows, httpsDeny int
+	for _, st := range doc["Statement"].([]any) {
+		st := st.(map[string]any)
+		switch st["Effect"] {
+		case "Allow":
+			allows++
+			cond, _ := json.Marshal(st["Condition"])
+			if fmt.Sprint(st["Principal"]) != "map[Service:ses.amazonaws.com]" || st["Action"] != "sns:Publish" ||
+				!strings.Contains(string(cond), `"AWS:SourceAccount"`) || !strings.Contains(string(cond), `:configuration-set/`) {
+				t.Errorf("allow statement: %v", st)
+			}
+		case "Deny":
+			if fmt.Sprint(st["Condition"]) == "map[Bool:map[aws:SecureTransport:false]]" {
+				httpsDeny++
+			}
+		}
+	}
+	if allows != 1 || httpsDeny != 1 {
+		t.Errorf("want one SES allow and one HTTPS-only deny, got %d and %d", allows, httpsDeny)
+	}
+}
+
+func TestHandlerIsSubscribedWithTwoEncryptedDeadLetterQueues(t *testing.T) {
+	r := pipeline(t)
+	queues := assertions.Find(r, "AWS::SQS::Queue", nil)
+	if len(queues) != 2 {
+		t.Fatalf("want 2 queues, got %d", len(queues))
+	}
+	for id, q := range queues {
+		if q["Properties"].(map[string]any)["SqsManagedSseEnabled"] != true {
+			t.Errorf("%s is not encrypted", id)
+		}
+	}
+	sub := assertions.FindOne(t, r, "AWS::SNS::Subscription", map[string]any{"Protocol": "lambda"})
+	fn := assertions.FirstID(t, r, "AWS::Lambda::Function", nil)
+	if fmt.Sprint(sub["Endpoint"]) != fmt.Sprintf("map[Fn::GetAtt:[%s Arn]]", fn) || sub["RedrivePolicy"] == nil {
+		t.Errorf("subscription: %v", sub)
+	}
+	invoke := assertions.FindOne(t, r, "AWS::Lambda::EventInvokeConfig", nil)
+	if invoke["MaximumRetryAttempts"] != 2.0 || invoke["DestinationConfig"] == nil {
+		t.Errorf("on-failure destination: %v", invoke)
+	}
+	redrive := sub["RedrivePolicy"].(map[string]any)["deadLetterTargetArn"].(map[string]any)["Fn::GetAtt"].([]any)[0]
+	failure := invoke["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"].(map[string]any)["Fn::GetAtt"].([]any)[0]
+	if redrive == failure {
+		t.Error("the subscription's redrive queue and the on-failure queue must be two queues")
+	}
+}
+
+func TestTableIsKeyedByUserIdWithRecoveryAndEncryption(t *testing.T) {
+	assertions.HasResourceProperties(t, pipeline(t), "AWS::DynamoDB::Table", map[string]any{
+		"KeySchema":                        []any{map[string]any{"AttributeName": "UserId", "KeyType": "HASH"}},
+		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+		"SSESpecification":                 map[string]any{"SSEEnabled": true},
+		"TableName":                        assertions.Absent(),
+	})
+}
+
+func TestHandlerRoleHasOnlyWhatTheHandlerUses(t *testing.T) {
+	r := pipeline(t)
+	f := assertions.FindOne(t, r, "AWS::Lambda::Function", nil)
+	role := f["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0]
+	policy := assertions.FindOne(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
+	table := assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)
+	logs := f["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
+	failed := assertions.FindOne(t, r, "AWS::Lambda::EventInvokeConfig", nil)["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
+	want := []any{
+		map[string]any{"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{logs, "Arn"}}},
+		map[string]any{"Action": []any{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}, "Effect": "Allow", "Resource": "*"},
+		map[string]any{"Action": []any{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, "Effect": "Allow", "Resource": failed},
+		map[string]any{"Action": []any{"dynamodb:GetItem", "dynamodb:PutItem"}, "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{table, "Arn"}}},
+	}
+	if d := assertions.Diff(want, policy["PolicyDocument"].(map[string]any)["Statement"]); len(d) > 0 {
+		t.Errorf("handler policy: %v", d)
+	}
+	vars := f["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["TRANSIENT_BOUNCE_LIMIT"] != "3" || vars["TRANSIENT_BOUNCE_WINDOW"] != "259200s" || vars["TABLE_NAME"] == nil {
+		t.Errorf("environment: %v", vars)
+	}
+}
+
+func TestLookupIsAnIAMAuthorizedGetItem(t *testing.T) {
+	r := pipeline(t)
+	resource := assertions.FirstID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "{email}"})
+	m := assertions.FindOne(t, r, "AWS::ApiGateway::Method", map[string]any{"ResourceId": map[string]any{"Ref": resource}})
+	uri, _ := json.Marshal(m["Integration"].(map[string]any)["Uri"])
+	if m["HttpMethod"] != "GET" || m["AuthorizationType"] != "AWS_IAM" || !strings.Contains(string(uri), "dynamodb:action/GetItem") {
+		t.Errorf("lookup method: %v %v %s", m["HttpMethod"], m["AuthorizationType"], uri)
+	}
+	assertions.ResourceCountIs(t, r, "AWS::ApiGateway::Method", 1)
+}
+
+// The lookup's mapping template normalizes the address exactly as the
+// handler does, so the item the handler wrote is the one the API reads.
+func TestLookupNormalizesTheAddressAsTheHandlerDoes(t *testing.T) {
+	r := pipeline(t)
+	v, err := local.StartVelocity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	d := local.StartDynalite(t)
+	refs, err := d.CreateTables(context.Background(), r.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &local.RestAPI{Template: r.JSON, Refs: refs, Velocity: v, Backend: d}
+	table := refs[assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)]
+	for _, raw := range []string{"User.Name@Example.COM", "  padded@EXAMPLE.org\t", "MiXeD@MiXeD.Co.Uk", "plus+tag@Sub.Example.com", "Ünï@BÜCHER.de", "a@b@Host.Example", "o'brien@Example.com", `quote"d@EXAMPLE.COM`} {
+		want, err := emailaddr.Normalize(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The handler stored the normalized address; the lookup asks with the raw one.
+		item, _ := json.Marshal(map[string]any{"TableName": table, "Item": map[string]any{
+			"UserId": map[string]string{"S": want}, "state": map[string]string{"S": "disable"}, "bounceCount": map[string]string{"N": "2"},
+		}})
+		if status, body, err := d.Call(context.Background(), "PutItem", item); err != nil || status != 200 {
+			t.Fatalf("PutItem: %d %s %v", status, body, err)
+		}
+		resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/suppressions/" + url.PathEscape(raw)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if resp.Status != 200 || json.Unmarshal([]byte(resp.Body), &got) != nil || got["UserId"] != want || got["state"] != "disable" || got["bounceCount"] != 2.0 {
+			t.Errorf("GET %q: %d %s (sent %s)", raw, resp.Status, resp.Body, resp.IntegrationRequest)
+		}
+	}
+	resp, _ := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/suppressions/nobody@example.com"})
+	if resp.Status != 404 || resp.Body != `{"message":"Not found"}` {
+		t.Errorf("unknown address: %d %s", resp.Status, resp.Body)
+	}
+}
+
+func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
+	cases := map[string]struct {
+		props func(awscdk.Stack) *emailhygiene.Props
+		want  string
+	}{
+		"topic twice": {func(s awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{ExistingTopic: awssns.Topic_FromTopicArn(s, jsii.String("T"), jsii.String("arn:aws:sns:us-east-1:123456789012:t")), TopicProps: &awssns.TopicProps{}}
+		}, "Props.ExistingTopic and Props.TopicProps are mutually exclusive"},
+		"table twice": {func(s awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{ExistingTable: awsdynamodb.Table_FromTableName(s, jsii.String("T"), jsii.String("t")), TableProps: &awsdynamodb.TableProps{}}
+		}, "Props.ExistingTable and Props.TableProps are mutually exclusive"},
+		"wrong key": {func(awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("email"), Type: awsdynamodb.AttributeType_STRING}}}
+		}, `Props.TableProps.PartitionKey must be "UserId"`},
+		"limit": {func(awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{TransientBounceLimit: jsii.Number(0)}
+		}, "Props.TransientBounceLimit"},
+		"window": {func(awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{TransientBounceWindow: awscdk.Duration_Millis(jsii.Number(10))}
+		}, "Props.TransientBounceWindow"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			defer func() {
+				if p := fmt.Sprint(recover()); !strings.Contains(p, c.want) || !strings.Contains(p, `"Bad"`) {
+					t.Errorf("want a panic naming the construct and %q, got %s", c.want, p)
+				}
+			}()
+			emailhygiene.NewEmailHygiene(stack, "Bad", c.props(stack))
+		})
+	}
+}
+
+func TestSuite(t *testing.T) {
+	assertions.Suite(t, pipeline(t))
+}
