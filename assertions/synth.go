@@ -43,8 +43,8 @@ type Result struct {
 	Template cdkassertions.Template
 	// JSON is the same template, parsed.
 	JSON map[string]any
-	// Dir is the cloud assembly folder. It is kept only WithBundling, so that
-	// tests can inspect the built assets; the caller removes it.
+	// Dir is the cloud assembly folder, kept only WithBundling or
+	// KeepAssembly; the caller removes it.
 	Dir string
 	// Validation is the parsed validation-report.json, if CDK wrote one.
 	Validation *ValidationReport
@@ -65,12 +65,18 @@ type Option func(*config)
 
 type config struct {
 	bundle  bool
+	keep    bool
 	context map[string]any
 }
 
 // WithBundling builds the Lambda assets for real. Without it, CDK skips
 // bundling (context aws:cdk:bundling-stacks = []), which keeps tests fast.
-func WithBundling() Option { return func(c *config) { c.bundle = true } }
+// The assembly folder is kept (Result.Dir), so tests can inspect the assets.
+func WithBundling() Option { return func(c *config) { c.bundle, c.keep = true, true } }
+
+// KeepAssembly keeps the cloud assembly folder (Result.Dir) for the test to
+// inspect; the test removes it.
+func KeepAssembly() Option { return func(c *config) { c.keep = true } }
 
 // WithContext sets one context value on top of cdk.json's.
 func WithContext(key string, value any) Option {
@@ -112,7 +118,7 @@ func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, er
 	}
 	r.Stack = stack
 	r.Template = cdkassertions.Template_FromJSON(&r.JSON, &cdkassertions.TemplateParsingOptions{SkipCyclicalDependenciesCheck: jsii.Bool(true)})
-	if !cfg.bundle {
+	if !cfg.keep {
 		r.Dir = ""
 		os.RemoveAll(dir)
 	}

@@ -93,9 +93,9 @@ func NewApiGatewayToDynamoDB(scope constructs.Construct, id string, props *Props
 // config is Props with the defaults applied.
 type config struct {
 	path, key, queryIndex, queryKey, keyVTL, param string
-	fields                                  []string
-	maxLengths                              map[string]float64
-	create, query, read                     bool
+	fields                                         []string
+	maxLengths                                     map[string]float64
+	create, query, read                            bool
 }
 
 var attributeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)

@@ -23,4 +23,3 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
-
