@@ -11,6 +11,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/blueprints-cdk/blueprints/apps/apistack"
+	"github.com/blueprints-cdk/blueprints/apps/containers"
 	"github.com/blueprints-cdk/blueprints/apps/emailstack"
 )
 
@@ -21,19 +22,27 @@ func main() {
 
 	apistack.NewApiStack(app, "ApiStack", &apistack.Props{StackProps: awscdk.StackProps{Env: env}})
 	emailstack.NewEmailStack(app, "EmailStack", &emailstack.Props{StackProps: awscdk.StackProps{Env: env}})
+	containers.NewContainersStack(app, "ContainersStack", &containers.Props{StackProps: awscdk.StackProps{Env: env}})
 
 	// Every synth runs the AwsSolutions rules; an unsuppressed error fails it.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	app.Synth(nil)
 }
 
+// DefaultRegion is the region stacks are synthesized for when the CLI found
+// no credentials: ALB access logging needs a concrete region.
+const DefaultRegion = "us-east-1"
+
 // environment targets the account and region of the caller's credentials
-// when the CLI found some, and is environment-agnostic otherwise (synth needs
-// no credentials).
+// when the CLI found some (synth needs none: the account then stays
+// unresolved and the region is DefaultRegion).
 func environment() *awscdk.Environment {
-	account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
-	if account == "" || region == "" {
-		return nil
+	env := &awscdk.Environment{Region: jsii.String(DefaultRegion)}
+	if region := os.Getenv("CDK_DEFAULT_REGION"); region != "" {
+		env.Region = jsii.String(region)
 	}
-	return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+	if account := os.Getenv("CDK_DEFAULT_ACCOUNT"); account != "" {
+		env.Account = jsii.String(account)
+	}
+	return env
 }

@@ -86,7 +86,12 @@ var ResourceStarActions = map[string]string{
 
 // AllowedManagedPolicies are the AWS-managed policies a role may carry, each
 // with the reason no inline policy can replace it.
-var AllowedManagedPolicies = map[string]string{}
+var AllowedManagedPolicies = map[string]string{
+	// CDK's custom-resource providers (for example the one behind the
+	// restrictDefaultSecurityGroup feature flag, which strips a new VPC's
+	// default security group) carry it; it allows only writing logs.
+	"service-role/AWSLambdaBasicExecutionRole": "CDK custom-resource providers; logs only",
+}
 
 var identityPolicyTypes = map[string]bool{
 	"AWS::IAM::Policy": true, "AWS::IAM::ManagedPolicy": true, "AWS::IAM::Role": true,

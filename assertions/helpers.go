@@ -130,3 +130,9 @@ func NagSuppressions(resource map[string]any) string {
 	b, _ := json.Marshal(md["cdk_nag"])
 	return string(b)
 }
+
+// JSON is v as compact JSON, for comparing template fragments as text.
+func JSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

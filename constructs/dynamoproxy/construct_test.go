@@ -1,7 +1,6 @@
 package dynamoproxy_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -194,8 +193,8 @@ func TestReadOnlyLookupMountsOnAnExistingApiAndTable(t *testing.T) {
 	}
 	for _, m := range methods {
 		p := m["Properties"].(map[string]any)
-		if p["HttpMethod"] != "GET" || !strings.Contains(assertionsJSON(p["Integration"]), "dynamodb:action/GetItem") {
-			t.Errorf("want GET → GetItem, got %v", assertionsJSON(p))
+		if p["HttpMethod"] != "GET" || !strings.Contains(assertions.JSON(p["Integration"]), "dynamodb:action/GetItem") {
+			t.Errorf("want GET → GetItem, got %v", assertions.JSON(p))
 		}
 	}
 	role := assertions.FirstID(t, r, "AWS::IAM::Role", map[string]any{"Description": "API Gateway calls DynamoDB for the suppressions routes"})
@@ -271,11 +270,6 @@ func TestLookupSuite(t *testing.T) {
 
 func tableID(t *testing.T, r *assertions.Result) string {
 	return assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)
-}
-
-func assertionsJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func fmtAny(v any) string { return fmt.Sprint(v) }

@@ -83,3 +83,11 @@ func Bool(p *bool, def bool) bool {
 	}
 	return *p
 }
+
+// Number is *p, or def when p is nil.
+func Number(p *float64, def float64) float64 {
+	if p == nil {
+		return def
+	}
+	return *p
+}

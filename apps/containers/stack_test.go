@@ -1,0 +1,64 @@
+package containers_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/apps/containers"
+	"github.com/blueprints-cdk/blueprints/assertions"
+)
+
+var containersStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	return containers.NewContainersStack(app, "ContainersStack", &containers.Props{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}},
+	}).Stack
+}, assertions.WithContext(containers.NatGatewaysContext, 2.0))
+
+func TestTwoServicesRoutedByPathInATwoAZVpc(t *testing.T) {
+	r := containersStack(t)
+	assertions.ResourceCountIs(t, r, "AWS::ECS::Service", 2)
+	assertions.ResourceCountIs(t, r, "AWS::EC2::NatGateway", 2) // from the natGateways context
+	subnets := assertions.Find(r, "AWS::EC2::Subnet", nil)
+	azs := map[string]bool{}
+	for _, s := range subnets {
+		azs[assertions.JSON(s["Properties"].(map[string]any)["AvailabilityZone"])] = true
+	}
+	if len(azs) != 2 {
+		t.Errorf("subnets span %d AZs, want 2", len(azs))
+	}
+	for _, name := range []string{"orders", "inventory"} {
+		assertions.HasResourceProperties(t, r, "AWS::ElasticLoadBalancingV2::ListenerRule", map[string]any{
+			"Conditions": []any{map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/" + name, "/" + name + "/*"}}}},
+		})
+	}
+	assertions.HasOutput(t, r, "LoadBalancerUrl", map[string]any{"Value": assertions.AnyValue()})
+}
+
+// Synth fingerprints the image folder without Docker; .dockerignore keeps
+// the context to the service's sources.
+func TestTheImageContextIsOnlyTheServiceSources(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(containers.ServiceDir(), ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Fields(string(b)); !strings.Contains(string(b), "\n*\n!*.go\n*_test.go") {
+		t.Errorf(".dockerignore admits more than the Go sources: %v", lines)
+	}
+	r := containersStack(t)
+	td := assertions.Find(r, "AWS::ECS::TaskDefinition", nil)
+	for id, d := range td {
+		image := assertions.JSON(d["Properties"].(map[string]any)["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"])
+		if !strings.Contains(image, "cdk-hnb659fds-container-assets") {
+			t.Errorf("%s: image %s is not the asset", id, image)
+		}
+	}
+}
+
+func TestSuite(t *testing.T) {
+	assertions.Suite(t, containersStack(t))
+}
