@@ -96,15 +96,7 @@ func (a *AlbToEcsServices) buildCluster(p *Props) {
 		a.Cluster, a.Vpc = p.ExistingCluster, p.ExistingCluster.Vpc()
 		return
 	}
-	vp := awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)}
-	if p.VpcProps != nil {
-		vp = *p.VpcProps
-	}
-	vpc := awsec2.NewVpc(a.Construct, jsii.String("Vpc"), &vp)
-	flowLogs := awslogs.NewLogGroup(a.Construct, jsii.String("FlowLogs"), &awslogs.LogGroupProps{Retention: defaults.LogRetention()})
-	vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
-		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
-	})
+	vpc := defaults.Vpc(a.Construct, p.VpcProps)
 	a.Vpc = vpc
 	a.Cluster = awsecs.NewCluster(a.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                            vpc,

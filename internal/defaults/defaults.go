@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -90,4 +91,19 @@ func Number(p *float64, def float64) float64 {
 		return def
 	}
 	return *p
+}
+
+// Vpc creates a VPC from props (default: two Availability Zones, one NAT
+// gateway) with its flow logs in a log group kept for LogRetention.
+func Vpc(scope constructs.Construct, props *awsec2.VpcProps) awsec2.Vpc {
+	vp := awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)}
+	if props != nil {
+		vp = *props
+	}
+	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), &vp)
+	flowLogs := awslogs.NewLogGroup(scope, jsii.String("FlowLogs"), &awslogs.LogGroupProps{Retention: LogRetention()})
+	vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+	})
+	return vpc
 }
