@@ -3,6 +3,7 @@ package assertions
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -131,8 +132,12 @@ func NagSuppressions(resource map[string]any) string {
 	return string(b)
 }
 
-// JSON is v as compact JSON, for comparing template fragments as text.
+// JSON is v as compact JSON, for comparing template fragments as text
+// (without HTML escaping, so ">" stays ">").
 func JSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -1,7 +1,9 @@
 // Package containers is the ContainersStack sample: a VPC across two
-// Availability Zones, an ECS cluster, and two services of the sample
-// microservice (apps/containers/service) routed by path, /orders and
-// /inventory, on one Application Load Balancer (constructs/albservice).
+// Availability Zones, an ECS cluster of Spot Fleet instances
+// (constructs/spotcluster), and two services of the sample microservice
+// (apps/containers/service) routed by path, /orders and /inventory, on one
+// Application Load Balancer (constructs/albservice), with bridge networking
+// and dynamic host ports.
 package containers
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/constructs/albservice"
+	"github.com/blueprints-cdk/blueprints/constructs/spotcluster"
 	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
@@ -30,6 +33,8 @@ type Props struct {
 // ContainersStack is the sample containers stack.
 type ContainersStack struct {
 	awscdk.Stack
+	// Cluster is the Spot Fleet cluster (and its VPC).
+	Cluster *spotcluster.SpotFleetCluster
 	// Services are the load balancer and the two services.
 	Services *albservice.AlbToEcsServices
 }
@@ -46,9 +51,14 @@ func NewContainersStack(scope constructs.Construct, id string, props *Props) *Co
 	if v, ok := stack.Node().TryGetContext(jsii.String(NatGatewaysContext)).(float64); ok {
 		nat = v
 	}
-	s.Services = albservice.NewAlbToEcsServices(stack, "Microservices", &albservice.Props{
+	s.Cluster = spotcluster.NewSpotFleetCluster(stack, "Cluster", &spotcluster.Props{
 		VpcProps: &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(nat)},
 	})
+	s.Services = albservice.NewAlbToEcsServices(stack, "Microservices", &albservice.Props{
+		ExistingCluster: s.Cluster.ServiceCluster,
+		Ec2:             jsii.Bool(true),
+	})
+	// The fleet's default instances are arm64 (Graviton); so is the image.
 	image := awsecs.ContainerImage_FromAsset(jsii.String(ServiceDir()), &awsecs.AssetImageProps{
 		Platform: awsecrassets.Platform_LINUX_ARM64(),
 	})

@@ -22,6 +22,7 @@ var containersStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 func TestTwoServicesRoutedByPathInATwoAZVpc(t *testing.T) {
 	r := containersStack(t)
 	assertions.ResourceCountIs(t, r, "AWS::ECS::Service", 2)
+	assertions.ResourceCountIs(t, r, "AWS::EC2::VPC", 1)
 	assertions.ResourceCountIs(t, r, "AWS::EC2::NatGateway", 2) // from the natGateways context
 	subnets := assertions.Find(r, "AWS::EC2::Subnet", nil)
 	azs := map[string]bool{}
@@ -55,6 +56,25 @@ func TestTheImageContextIsOnlyTheServiceSources(t *testing.T) {
 		image := assertions.JSON(d["Properties"].(map[string]any)["ContainerDefinitions"].([]any)[0].(map[string]any)["Image"])
 		if !strings.Contains(image, "cdk-hnb659fds-container-assets") {
 			t.Errorf("%s: image %s is not the asset", id, image)
+		}
+	}
+}
+
+func TestTheServicesRunOnTheSpotFleetWithDynamicHostPorts(t *testing.T) {
+	r := containersStack(t)
+	assertions.ResourceCountIs(t, r, "AWS::EC2::SpotFleet", 1)
+	assertions.ResourceCountIs(t, r, "AWS::ECS::Cluster", 1)
+	cluster := assertions.FirstID(t, r, "AWS::ECS::Cluster", nil)
+	for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
+		p := svc["Properties"].(map[string]any)
+		if p["LaunchType"] != "EC2" || assertions.JSON(p["Cluster"]) != `{"Ref":"`+cluster+`"}` {
+			t.Errorf("%s: %v on %v", id, p["LaunchType"], p["Cluster"])
+		}
+	}
+	for id, td := range assertions.Find(r, "AWS::ECS::TaskDefinition", nil) {
+		c := td["Properties"].(map[string]any)["ContainerDefinitions"].([]any)[0].(map[string]any)
+		if td["Properties"].(map[string]any)["NetworkMode"] != "bridge" || assertions.JSON(c["PortMappings"]) != `[{"ContainerPort":8080,"HostPort":0,"Protocol":"tcp"}]` {
+			t.Errorf("%s: %v", id, c["PortMappings"])
 		}
 	}
 }

@@ -1,0 +1,186 @@
+package spotcluster_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/constructs/spotcluster"
+)
+
+var env = &awscdk.Environment{Region: jsii.String("us-east-1")}
+
+var fleet = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String("SpotClusterDefault"), &awscdk.StackProps{Env: env})
+	spotcluster.NewSpotFleetCluster(stack, "Spot", nil)
+	return stack
+})
+
+var mixed = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String("SpotClusterMixed"), &awscdk.StackProps{Env: env})
+	spotcluster.NewSpotFleetCluster(stack, "Spot", &spotcluster.Props{
+		Architecture:           jsii.String(spotcluster.X8664),
+		InstanceTypes:          jsii.Strings("c5.large", "c5.xlarge"),
+		AllocationStrategy:     jsii.String(spotcluster.Diversified),
+		MaxPrices:              &map[string]*string{"c5.large": jsii.String("0.05")},
+		Weights:                &map[string]*float64{"c5.xlarge": jsii.Number(2)},
+		TargetCapacity:         jsii.Number(4),
+		OnDemandTargetCapacity: jsii.Number(1),
+		ScaleOnMemory:          jsii.Bool(true),
+	})
+	return stack
+})
+
+func config(t *testing.T, r *assertions.Result) map[string]any {
+	return assertions.FindOne(t, r, "AWS::EC2::SpotFleet", nil)["SpotFleetRequestConfigData"].(map[string]any)
+}
+
+func TestTheFleetMaintainsDiversifiedArm64CapacityAcrossTwoAZs(t *testing.T) {
+	c := config(t, fleet(t))
+	if c["AllocationStrategy"] != "priceCapacityOptimized" || c["Type"] != "maintain" || c["ReplaceUnhealthyInstances"] != true ||
+		c["TerminateInstancesWithExpiration"] != true || c["TargetCapacity"] != 2.0 || c["OnDemandTargetCapacity"] != nil {
+		t.Errorf("fleet: %v", c)
+	}
+	overrides := c["LaunchTemplateConfigs"].([]any)[0].(map[string]any)["Overrides"].([]any)
+	types, subnets := map[string]bool{}, map[string]bool{}
+	for _, o := range overrides {
+		o := o.(map[string]any)
+		types[o["InstanceType"].(string)] = true
+		subnets[assertions.JSON(o["SubnetId"])] = true
+		if spotcluster.ArchitectureOf(o["InstanceType"].(string)) != spotcluster.Arm64 {
+			t.Errorf("%v is not arm64", o["InstanceType"])
+		}
+	}
+	if len(types) < 4 || len(subnets) != 2 || len(overrides) != len(types)*len(subnets) {
+		t.Errorf("want several types in two subnets, got %v in %v", types, subnets)
+	}
+}
+
+func TestPricesWeightsAndAnOnDemandBase(t *testing.T) {
+	c := config(t, mixed(t))
+	if c["AllocationStrategy"] != "diversified" || c["TargetCapacity"] != 4.0 || c["OnDemandTargetCapacity"] != 1.0 {
+		t.Errorf("fleet: %v", c)
+	}
+	got := map[string]string{}
+	for _, o := range c["LaunchTemplateConfigs"].([]any)[0].(map[string]any)["Overrides"].([]any) {
+		o := o.(map[string]any)
+		got[o["InstanceType"].(string)] = fmt.Sprint(o["SpotPrice"], "/", o["WeightedCapacity"])
+	}
+	if got["c5.large"] != "0.05/<nil>" || got["c5.xlarge"] != "<nil>/2" {
+		t.Errorf("overrides: %v", got)
+	}
+	assertions.HasResourceProperties(t, mixed(t), "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
+		"TargetTrackingScalingPolicyConfiguration": assertions.ObjectLike(map[string]any{
+			"CustomizedMetricSpecification": assertions.ObjectLike(map[string]any{"MetricName": "MemoryReservation", "Namespace": "AWS/ECS"}),
+		}),
+	})
+}
+
+func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t *testing.T) {
+	r := fleet(t)
+	data := assertions.FindOne(t, r, "AWS::EC2::LaunchTemplate", nil)["LaunchTemplateData"].(map[string]any)
+	if fmt.Sprint(data["MetadataOptions"]) != "map[HttpTokens:required]" {
+		t.Errorf("metadata options: %v", data["MetadataOptions"])
+	}
+	bd := data["BlockDeviceMappings"].([]any)[0].(map[string]any)
+	if bd["DeviceName"] != "/dev/xvda" || bd["Ebs"].(map[string]any)["Encrypted"] != true {
+		t.Errorf("root volume: %v", bd)
+	}
+	userData := assertions.JSON(data["UserData"])
+	cluster := assertions.FirstID(t, r, "AWS::ECS::Cluster", nil)
+	for _, want := range []string{
+		`"#!/bin/bash\necho ECS_CLUSTER=",{"Ref":"` + cluster + `"}," >> /etc/ecs/ecs.config\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"`,
+	} {
+		if !strings.Contains(userData, want) {
+			t.Errorf("user data %s lacks %s", userData, want)
+		}
+	}
+	image := assertions.JSON(data["ImageId"])
+	params := assertions.JSON(r.JSON["Parameters"])
+	if !strings.Contains(params, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id") || !strings.Contains(image, "Ref") {
+		t.Errorf("the AMI must come from the public SSM parameter: %s %s", image, params)
+	}
+}
+
+func TestIAM(t *testing.T) {
+	r := fleet(t)
+	fleetRole := assertions.FindOne(t, r, "AWS::IAM::Role", map[string]any{"Description": "Spot Fleet launches and terminates the cluster's instances"})
+	if !strings.Contains(assertions.JSON(fleetRole["AssumeRolePolicyDocument"]), "spotfleet.amazonaws.com") || fleetRole["ManagedPolicyArns"] != nil {
+		t.Errorf("fleet role: %v", fleetRole)
+	}
+	instanceRole := assertions.FirstID(t, r, "AWS::IAM::Role", map[string]any{"Description": "ECS container instances of the Spot Fleet: the ECS agent and Session Manager only"})
+	passRole := 0
+	for _, policy := range []any{fleetRole["Policies"]} {
+		for _, st := range policy.([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := st.(map[string]any)
+			if strings.Contains(assertions.JSON(st["Action"]), "iam:PassRole") {
+				passRole++
+				if assertions.JSON(st["Resource"]) != fmt.Sprintf(`{"Fn::GetAtt":["%s","Arn"]}`, instanceRole) {
+					t.Errorf("iam:PassRole must name the instance role only: %v", st["Resource"])
+				}
+			}
+		}
+	}
+	if passRole != 1 {
+		t.Errorf("want one iam:PassRole statement, got %d", passRole)
+	}
+	ir := assertions.Find(r, "AWS::IAM::Role", nil)[instanceRole]["Properties"].(map[string]any)
+	if ir["ManagedPolicyArns"] != nil || !strings.Contains(assertions.JSON(ir["Policies"]), "ssmmessages:OpenDataChannel") {
+		t.Errorf("instance role: %v", ir)
+	}
+	assertions.ResourceCountIs(t, r, "AWS::IAM::InstanceProfile", 1)
+}
+
+func TestScalingTracksTheClustersCPUReservationOnTheFleetsCapacity(t *testing.T) {
+	r := fleet(t)
+	assertions.HasResourceProperties(t, r, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{
+		"ScalableDimension": "ec2:spot-fleet-request:TargetCapacity", "ServiceNamespace": "ec2", "MinCapacity": 2.0, "MaxCapacity": 10.0,
+	})
+	assertions.HasResourceProperties(t, r, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
+		"PolicyType": "TargetTrackingScaling",
+		"TargetTrackingScalingPolicyConfiguration": assertions.ObjectLike(map[string]any{
+			"TargetValue": 75.0,
+			"CustomizedMetricSpecification": assertions.ObjectLike(map[string]any{"MetricName": "CPUReservation", "Namespace": "AWS/ECS"}),
+		}),
+	})
+}
+
+func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
+	cases := map[string]struct {
+		props *spotcluster.Props
+		want  string
+	}{
+		"mixed architectures": {&spotcluster.Props{InstanceTypes: jsii.Strings("m7g.large", "m7i.large")}, "m7i.large is x86_64, not arm64"},
+		"strategy":            {&spotcluster.Props{AllocationStrategy: jsii.String("cheapest")}, "Props.AllocationStrategy"},
+		"price for unknown":   {&spotcluster.Props{MaxPrices: &map[string]*string{"c4.large": jsii.String("0.1")}}, "Props.MaxPrices names c4.large"},
+		"on-demand too big":   {&spotcluster.Props{OnDemandTargetCapacity: jsii.Number(5)}, "Props.OnDemandTargetCapacity"},
+		"architecture":        {&spotcluster.Props{Architecture: jsii.String("riscv")}, "Props.Architecture"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+			defer func() {
+				if p := fmt.Sprint(recover()); !strings.Contains(p, c.want) || !strings.Contains(p, `"Bad"`) {
+					t.Errorf("want a panic naming the construct and %q, got %s", c.want, p)
+				}
+			}()
+			spotcluster.NewSpotFleetCluster(stack, "Bad", c.props)
+		})
+	}
+}
+
+func TestArchitectureOf(t *testing.T) {
+	for typ, want := range map[string]string{"m7g.large": "arm64", "c6gn.xlarge": "arm64", "t4g.micro": "arm64", "r7gd.large": "arm64",
+		"c4.large": "x86_64", "m7i.large": "x86_64", "m6a.large": "x86_64", "g5.xlarge": "x86_64", "m7i-flex.large": "x86_64"} {
+		if got := spotcluster.ArchitectureOf(typ); got != want {
+			t.Errorf("%s: %s, want %s", typ, got, want)
+		}
+	}
+}
+
+func TestSuite(t *testing.T)      { assertions.Suite(t, fleet(t)) }
+func TestMixedSuite(t *testing.T) { assertions.Suite(t, mixed(t)) }

@@ -1,0 +1,333 @@
+// Package spotcluster is an ECS cluster whose container instances come from
+// an EC2 Spot Fleet request (AWS::EC2::SpotFleet), after "Powering your
+// Amazon ECS Clusters with Spot Fleet".
+//
+// CDK has no L2 for Spot Fleet; this is one. The fleet spans the VPC's
+// private subnets (at least two AZs) and several instance types of one
+// architecture, from a launch template that requires IMDSv2, encrypts the
+// root volume and joins the cluster with Spot instance draining on. Instead
+// of the post's Lambda calling ModifySpotFleetRequest, Application Auto
+// Scaling tracks the cluster's CPU (or memory) reservation on
+// ec2:spot-fleet-request:TargetCapacity.
+//
+// Services run on it with bridge networking and dynamic host ports:
+// pass ServiceCluster to constructs/albservice with Ec2 set.
+package spotcluster
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+)
+
+// SpotFleetCluster is the cluster and its fleet.
+type SpotFleetCluster struct {
+	constructs.Construct
+	// Vpc is the network, created or existing.
+	Vpc awsec2.IVpc
+	// Cluster is the ECS cluster.
+	Cluster awsecs.Cluster
+	// ServiceCluster is Cluster as services see it: with EC2 capacity, and
+	// with the instances' security group in its connections, so that a load
+	// balancer target opens only the ports it needs.
+	ServiceCluster awsecs.ICluster
+	// InstanceSecurityGroup is the instances' security group; it admits nothing by default.
+	InstanceSecurityGroup awsec2.SecurityGroup
+	// InstanceRole is the instances' role: the ECS agent and Session Manager only.
+	InstanceRole awsiam.Role
+	// LaunchTemplate starts the instances.
+	LaunchTemplate awsec2.LaunchTemplate
+	// FleetRole lets Spot Fleet launch and terminate the instances.
+	FleetRole awsiam.Role
+	// SpotFleet is the request.
+	SpotFleet awsec2.CfnSpotFleet
+	// Capacity scales the request's target capacity.
+	Capacity awsapplicationautoscaling.ScalableTarget
+}
+
+var armFamily = regexp.MustCompile(`^[a-z]+[0-9]+[a-z-]*g[a-z-]*\.`)
+
+// ArchitectureOf tells an instance type's architecture: Graviton families
+// carry a "g" after the generation (m7g, c6gn, r7gd, t4g).
+func ArchitectureOf(instanceType string) string {
+	if armFamily.MatchString(instanceType) {
+		return Arm64
+	}
+	return X8664
+}
+
+type config struct {
+	arch, strategy                            string
+	types                                     []string
+	target, onDemand, min, max, percent, disk float64
+}
+
+func resolve(p *Props) (*config, error) {
+	if p.ExistingVpc != nil && p.VpcProps != nil {
+		return nil, fmt.Errorf("Props.ExistingVpc and Props.VpcProps are mutually exclusive: pass one or neither")
+	}
+	c := &config{
+		arch:     defaults.String(p.Architecture, Arm64),
+		strategy: defaults.String(p.AllocationStrategy, PriceCapacityOptimized),
+		target:   defaults.Number(p.TargetCapacity, 2),
+		onDemand: defaults.Number(p.OnDemandTargetCapacity, 0),
+		min:      defaults.Number(p.MinCapacity, 2),
+		max:      defaults.Number(p.MaxCapacity, 10),
+		percent:  defaults.Number(p.TargetReservationPercent, 75),
+		disk:     defaults.Number(p.RootVolumeGiB, 30),
+	}
+	if _, ok := DefaultInstanceTypes[c.arch]; !ok {
+		return nil, fmt.Errorf("Props.Architecture %q must be %q or %q", c.arch, Arm64, X8664)
+	}
+	switch c.strategy {
+	case PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified:
+	default:
+		return nil, fmt.Errorf("Props.AllocationStrategy %q must be one of %s, %s, %s, %s", c.strategy, PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified)
+	}
+	c.types = DefaultInstanceTypes[c.arch]
+	if p.InstanceTypes != nil {
+		c.types = nil
+		for _, t := range *p.InstanceTypes {
+			c.types = append(c.types, *t)
+		}
+	}
+	if len(c.types) == 0 {
+		return nil, fmt.Errorf("Props.InstanceTypes is empty")
+	}
+	for _, t := range c.types {
+		if a := ArchitectureOf(t); a != c.arch {
+			return nil, fmt.Errorf("Props.InstanceTypes: %s is %s, not %s like the AMI and the images", t, a, c.arch)
+		}
+	}
+	known := map[string]bool{}
+	for _, t := range c.types {
+		known[t] = true
+	}
+	for name, m := range map[string][]string{"Props.MaxPrices": keys(p.MaxPrices), "Props.Weights": keys(p.Weights)} {
+		for _, t := range m {
+			if !known[t] {
+				return nil, fmt.Errorf("%s names %s, which is not one of the instance types %v", name, t, c.types)
+			}
+		}
+	}
+	if c.onDemand < 0 || c.onDemand > c.target {
+		return nil, fmt.Errorf("Props.OnDemandTargetCapacity %v must be between 0 and Props.TargetCapacity %v", c.onDemand, c.target)
+	}
+	if c.min < 0 || c.min > c.target || c.target > c.max {
+		return nil, fmt.Errorf("want MinCapacity %v <= TargetCapacity %v <= MaxCapacity %v", c.min, c.target, c.max)
+	}
+	return c, nil
+}
+
+// NewSpotFleetCluster builds the cluster and its fleet. It panics with a
+// message naming the props at fault when they are invalid.
+func NewSpotFleetCluster(scope constructs.Construct, id string, props *Props) *SpotFleetCluster {
+	if props == nil {
+		props = &Props{}
+	}
+	cfg, err := resolve(props)
+	if err != nil {
+		panic(fmt.Sprintf("spotcluster.NewSpotFleetCluster %q: %v", id, err))
+	}
+	s := &SpotFleetCluster{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	if props.ExistingVpc != nil {
+		s.Vpc = props.ExistingVpc
+	} else {
+		s.Vpc = defaults.Vpc(s.Construct, props.VpcProps)
+	}
+	s.Cluster = awsecs.NewCluster(s.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc: s.Vpc, ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
+	})
+	s.InstanceSecurityGroup = awsec2.NewSecurityGroup(s.Construct, jsii.String("Instances"), &awsec2.SecurityGroupProps{
+		Vpc: s.Vpc, Description: jsii.String("ECS container instances of the Spot Fleet: admits only what services open"),
+	})
+	s.ServiceCluster = awsecs.Cluster_FromClusterAttributes(s.Construct, jsii.String("ServiceCluster"), &awsecs.ClusterAttributes{
+		ClusterName: s.Cluster.ClusterName(), ClusterArn: s.Cluster.ClusterArn(), Vpc: s.Vpc,
+		HasEc2Capacity: jsii.Bool(true), SecurityGroups: &[]awsec2.ISecurityGroup{s.InstanceSecurityGroup},
+	})
+	s.buildInstanceRole()
+	s.buildLaunchTemplate(cfg)
+	s.buildFleet(props, cfg)
+	s.buildScaling(props, cfg)
+	return s
+}
+
+// buildInstanceRole gives the instances what the ECS agent and Session
+// Manager need, instead of AmazonEC2ContainerServiceforEC2Role and
+// AmazonSSMManagedInstanceCore. Tasks pull images and write logs with their
+// own execution roles.
+func (s *SpotFleetCluster) buildInstanceRole() {
+	stack := awscdk.Stack_Of(s.Construct)
+	instances := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("container-instance"),
+		ResourceName: jsii.String(*s.Cluster.ClusterName() + "/*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})
+	s.InstanceRole = awsiam.NewRole(s.Construct, jsii.String("InstanceRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description: jsii.String("ECS container instances of the Spot Fleet: the ECS agent and Session Manager only"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"EcsAgentAndSessionManager": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+			Statements: &[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions: jsii.Strings("ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitContainerStateChange",
+						"ecs:SubmitTaskStateChange", "ecs:SubmitAttachmentStateChanges", "ecs:UpdateContainerInstancesState"),
+					Resources: &[]*string{s.Cluster.ClusterArn()},
+				}),
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("ecs:Poll", "ecs:StartTelemetrySession", "ecs:PutAttributes"),
+					Resources: &[]*string{instances},
+				}),
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions: jsii.Strings("ecs:DiscoverPollEndpoint", "ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
+						"ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"),
+					Resources: jsii.Strings("*"),
+				}),
+			},
+		})},
+	})
+	defaults.Suppress(s.InstanceRole, "AwsSolutions-IAM5",
+		"ecs:DiscoverPollEndpoint and the Session Manager channel actions have no resource-level permissions; container instance ids are assigned at run time",
+		"Resource::*", `/^Resource::arn:.+:container-instance\/.+\/\*$/`)
+}
+
+func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
+	hardware := awsecs.AmiHardwareType_ARM
+	if cfg.arch == X8664 {
+		hardware = awsecs.AmiHardwareType_STANDARD
+	}
+	userData := awsec2.UserData_ForLinux(nil)
+	userData.AddCommands(
+		jsii.String("echo ECS_CLUSTER="+*s.Cluster.ClusterName()+" >> /etc/ecs/ecs.config"),
+		// Drain tasks on the two-minute Spot interruption notice.
+		jsii.String("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"),
+	)
+	s.LaunchTemplate = awsec2.NewLaunchTemplate(s.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
+		// The ECS-optimized Amazon Linux 2023 AMI, from its public SSM parameter.
+		MachineImage:  awsecs.EcsOptimizedImage_AmazonLinux2023(hardware, nil),
+		Role:          s.InstanceRole,
+		SecurityGroup: s.InstanceSecurityGroup,
+		UserData:      userData,
+		RequireImdsv2: jsii.Bool(true),
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String("/dev/xvda"),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(cfg.disk), &awsec2.EbsDeviceOptions{
+				Encrypted: jsii.Bool(true), VolumeType: awsec2.EbsDeviceVolumeType_GP3, DeleteOnTermination: jsii.Bool(true),
+			}),
+		}},
+	})
+}
+
+// buildFleet makes the request: every instance type in every private
+// subnet, with the post's optional price caps and size weights.
+func (s *SpotFleetCluster) buildFleet(p *Props, cfg *config) {
+	stack := awscdk.Stack_Of(s.Construct)
+	region, account, partition := *stack.Region(), *stack.Account(), *stack.Partition()
+	ec2Any := fmt.Sprintf("arn:%s:ec2:%s:%s:*", partition, region, account)
+	images := fmt.Sprintf("arn:%s:ec2:%s::image/*", partition, region)
+	s.FleetRole = awsiam.NewRole(s.Construct, jsii.String("FleetRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("spotfleet.amazonaws.com"), nil),
+		Description: jsii.String("Spot Fleet launches and terminates the cluster's instances"),
+		// AmazonEC2SpotFleetTaggingRole allows iam:PassRole on every role; this
+		// inline equivalent passes the instance role only.
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"SpotFleet": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+			Statements: &[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("ec2:RunInstances", "ec2:CreateTags", "ec2:RequestSpotInstances", "ec2:TerminateInstances"),
+					Resources: jsii.Strings(ec2Any, images),
+				}),
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceStatus"),
+					Resources: jsii.Strings("*"),
+				}),
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:    jsii.Strings("iam:PassRole"),
+					Resources:  &[]*string{s.InstanceRole.RoleArn()},
+					Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}},
+				}),
+			},
+		})},
+	})
+	defaults.Suppress(s.FleetRole, "AwsSolutions-IAM5",
+		"Spot Fleet creates instances, volumes and network interfaces whose ids are not known in advance, from any ECS-optimized image; EC2 Describe calls have no resource-level permissions",
+		"Resource::*", `/^Resource::arn:.+:ec2:.+:\*$/`, `/^Resource::arn:.+:ec2:.+::image\/\*$/`)
+
+	subnets := s.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}).Subnets
+	var overrides []any
+	for _, t := range cfg.types {
+		for _, subnet := range *subnets {
+			o := &awsec2.CfnSpotFleet_LaunchTemplateOverridesProperty{InstanceType: jsii.String(t), SubnetId: subnet.SubnetId()}
+			if p.MaxPrices != nil && (*p.MaxPrices)[t] != nil {
+				o.SpotPrice = (*p.MaxPrices)[t]
+			}
+			if p.Weights != nil && (*p.Weights)[t] != nil {
+				o.WeightedCapacity = (*p.Weights)[t]
+			}
+			overrides = append(overrides, o)
+		}
+	}
+	data := &awsec2.CfnSpotFleet_SpotFleetRequestConfigDataProperty{
+		IamFleetRole:                     s.FleetRole.RoleArn(),
+		AllocationStrategy:               jsii.String(cfg.strategy),
+		TargetCapacity:                   jsii.Number(cfg.target),
+		Type:                             jsii.String("maintain"),
+		ReplaceUnhealthyInstances:        jsii.Bool(true),
+		TerminateInstancesWithExpiration: jsii.Bool(true),
+		InstanceInterruptionBehavior:     jsii.String("terminate"),
+		LaunchTemplateConfigs: &[]any{&awsec2.CfnSpotFleet_LaunchTemplateConfigProperty{
+			LaunchTemplateSpecification: &awsec2.CfnSpotFleet_FleetLaunchTemplateSpecificationProperty{
+				LaunchTemplateId: s.LaunchTemplate.LaunchTemplateId(),
+				Version:          s.LaunchTemplate.LatestVersionNumber(),
+			},
+			Overrides: &overrides,
+		}},
+	}
+	if cfg.onDemand > 0 {
+		data.OnDemandTargetCapacity = jsii.Number(cfg.onDemand)
+		data.OnDemandAllocationStrategy = jsii.String("lowestPrice")
+	}
+	s.SpotFleet = awsec2.NewCfnSpotFleet(s.Construct, jsii.String("SpotFleet"), &awsec2.CfnSpotFleetProps{SpotFleetRequestConfigData: data})
+}
+
+// buildScaling tracks the cluster's reservation with Application Auto
+// Scaling on the request's target capacity.
+func (s *SpotFleetCluster) buildScaling(p *Props, cfg *config) {
+	s.Capacity = awsapplicationautoscaling.NewScalableTarget(s.Construct, jsii.String("Capacity"), &awsapplicationautoscaling.ScalableTargetProps{
+		ServiceNamespace:  awsapplicationautoscaling.ServiceNamespace_EC2,
+		ResourceId:        jsii.String("spot-fleet-request/" + *s.SpotFleet.Ref()),
+		ScalableDimension: jsii.String("ec2:spot-fleet-request:TargetCapacity"),
+		MinCapacity:       jsii.Number(cfg.min),
+		MaxCapacity:       jsii.Number(cfg.max),
+	})
+	metric := "CPUReservation"
+	if defaults.Bool(p.ScaleOnMemory, false) {
+		metric = "MemoryReservation"
+	}
+	s.Capacity.ScaleToTrackMetric(jsii.String(metric), &awsapplicationautoscaling.BasicTargetTrackingScalingPolicyProps{
+		TargetValue: jsii.Number(cfg.percent),
+		CustomMetric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/ECS"), MetricName: jsii.String(metric),
+			DimensionsMap: &map[string]*string{"ClusterName": s.Cluster.ClusterName()},
+			Statistic:     jsii.String("Average"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
+		}),
+	})
+}
+
+func keys[V any](m *map[string]V) []string {
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for k := range *m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
