@@ -87,11 +87,60 @@ func WithContext(key string, value any) Option {
 // one stack to it, applies the AwsSolutions cdk-nag pack, and synthesizes it
 // into a temporary folder. Validation findings are written to the report
 // instead of aborting synthesis, so that Validation can report them.
+//
+// CloudFormation validation is the slow part of a synth (its engine takes
+// seconds to start in every test process), so its result is cached by the
+// content of the synthesized templates and the CDK version (see
+// validationCache): a template seen before is not validated again, as go
+// test caches a test result. A new or changed template is synthesized a
+// second time with the validation plugin, and the result stored.
 func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, error) {
 	cfg := &config{context: map[string]any{}}
 	for _, o := range opts {
 		o(cfg)
 	}
+	r, err := synth(build, cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	key, err := validationKey(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if rep, ok := readValidationCache(key); ok {
+		r.Validation = rep
+	} else {
+		validated, err := synth(build, cfg, true)
+		if err != nil {
+			return nil, err
+		}
+		if k2, _ := validationKey(validated.Dir); k2 != key {
+			return nil, fmt.Errorf("two syntheses of stack %s differ: the stack is not deterministic", r.ID)
+		}
+		r.Validation = validated.Validation
+		writeValidationCache(key, r.Validation)
+		os.RemoveAll(validated.Dir)
+	}
+	if !cfg.keep {
+		os.RemoveAll(r.Dir)
+		r.Dir = ""
+	}
+	return r, nil
+}
+
+// validationPlugin is CDK's CloudFormation Validate plugin, made once per
+// process: each instance starts the engine anew. Registering it on an App
+// replaces CDK's default instance; without it, CDK runs its default
+// validation on every synth unless CDK_VALIDATION=false reached the jsii
+// Node process, as `make test` arranges (the result is the same; only the
+// time differs).
+var validationPlugin = sync.OnceValue(func() awscdk.IPolicyValidationPlugin {
+	return awscdk.NewCloudFormationValidatePlugin(nil)
+})
+
+// synth builds and synthesizes one App, with the validation plugin when
+// validate is set, and loads its stack; the caller removes r.Dir.
+func synth(build func(app awscdk.App) awscdk.Stack, cfg *config, validate bool) (*Result, error) {
 	ctx, err := ProjectContext()
 	if err != nil {
 		return nil, err
@@ -108,6 +157,9 @@ func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, er
 		return nil, err
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &ctx})
+	if validate {
+		awscdk.Validations_Of(app).AddPlugins(validationPlugin())
+	}
 	stack := build(app)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	app.Synth(nil)
@@ -118,10 +170,6 @@ func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, er
 	}
 	r.Stack = stack
 	r.Template = cdkassertions.Template_FromJSON(&r.JSON, &cdkassertions.TemplateParsingOptions{SkipCyclicalDependenciesCheck: jsii.Bool(true)})
-	if !cfg.keep {
-		r.Dir = ""
-		os.RemoveAll(dir)
-	}
 	return r, nil
 }
 
