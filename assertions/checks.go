@@ -184,17 +184,23 @@ func LeastPrivilege(t testing.TB, r *Result) {
 
 // ValidationReport is the part of validation-report.json the kit reads.
 type ValidationReport struct {
-	PluginReports []struct {
-		PluginName string `json:"pluginName"`
-		Violations []struct {
-			RuleName           string `json:"ruleName"`
-			Description        string `json:"description"`
-			Severity           string `json:"severity"`
-			ViolatingResources []struct {
-				ConstructPath string `json:"constructPath"`
-			} `json:"violatingConstructs"`
-		} `json:"violations"`
-	} `json:"pluginReports"`
+	PluginReports []ValidationPluginReport `json:"pluginReports"`
+}
+
+// ValidationPluginReport is one validation plugin's findings.
+type ValidationPluginReport struct {
+	PluginName string                `json:"pluginName"`
+	Violations []ValidationViolation `json:"violations"`
+}
+
+// ValidationViolation is one rule broken, and where.
+type ValidationViolation struct {
+	RuleName           string `json:"ruleName"`
+	Description        string `json:"description"`
+	Severity           string `json:"severity"`
+	ViolatingResources []struct {
+		ConstructPath string `json:"constructPath"`
+	} `json:"violatingConstructs"`
 }
 
 // CloudFormationValidatePlugin is the name CDK gives its built-in validator.

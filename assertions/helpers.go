@@ -141,3 +141,23 @@ func JSON(v any) string {
 	enc.Encode(v)
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+// PanicsWith fails unless f panics with a message that contains every one
+// of want: how constructs refuse contradictory props.
+func PanicsWith(t testing.TB, f func(), want ...string) {
+	t.Helper()
+	msg := func() (msg string) {
+		defer func() {
+			if p := recover(); p != nil {
+				msg = fmt.Sprint(p)
+			}
+		}()
+		f()
+		return "<no panic>"
+	}()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("want a panic that says %q, got %s", w, msg)
+		}
+	}
+}

@@ -19,18 +19,7 @@ func TestValidationCacheIsKeyedByEveryTemplateByte(t *testing.T) {
 	if _, ok := readValidationCache(k1); ok {
 		t.Fatal("an empty cache had a result")
 	}
-	rep := &ValidationReport{}
-	rep.PluginReports = append(rep.PluginReports, struct {
-		PluginName string `json:"pluginName"`
-		Violations []struct {
-			RuleName           string `json:"ruleName"`
-			Description        string `json:"description"`
-			Severity           string `json:"severity"`
-			ViolatingResources []struct {
-				ConstructPath string `json:"constructPath"`
-			} `json:"violatingConstructs"`
-		} `json:"violations"`
-	}{PluginName: CloudFormationValidatePlugin})
+	rep := &ValidationReport{PluginReports: []ValidationPluginReport{{PluginName: CloudFormationValidatePlugin}}}
 	writeValidationCache(k1, rep)
 	got, ok := readValidationCache(k1)
 	if !ok || len(got.PluginReports) != 1 || got.PluginReports[0].PluginName != CloudFormationValidatePlugin {

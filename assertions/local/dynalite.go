@@ -8,18 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
 // Dynalite is a running in-memory DynamoDB-API server on 127.0.0.1.
@@ -44,27 +39,8 @@ func StartDynalite(t testing.TB) *Dynalite {
 
 // NewDynalite starts a server; Close stops it.
 func NewDynalite() (*Dynalite, error) {
-	node, err := module.Node()
+	cmd, stdin, stdout, err := startNode("dynalite.js", "dynalite")
 	if err != nil {
-		return nil, err
-	}
-	if _, err := module.NodePackage("dynalite"); err != nil {
-		return nil, err
-	}
-	tools, _ := module.ToolsDir()
-	_, self, _, _ := runtime.Caller(0)
-	cmd := exec.Command(node, filepath.Join(filepath.Dir(self), "dynalite.js"))
-	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	d := &Dynalite{cmd: cmd, stdin: stdin}

@@ -5,13 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sync"
-
-	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
 // Request is what a mapping template sees of a method request.
@@ -50,29 +45,9 @@ type Velocity struct {
 
 // StartVelocity starts the renderer. Close stops it.
 func StartVelocity() (*Velocity, error) {
-	node, err := module.Node()
+	cmd, in, out, err := startNode("velocity.js", "velocityjs")
 	if err != nil {
 		return nil, err
-	}
-	if _, err := module.NodePackage("velocityjs"); err != nil {
-		return nil, err
-	}
-	tools, _ := module.ToolsDir()
-	_, self, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(self), "velocity.js")
-	cmd := exec.Command(node, script)
-	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the Velocity renderer: %w", err)
 	}
 	return &Velocity{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}, nil
 }

@@ -225,12 +225,7 @@ func TestBadPropsFailWithAClearMessage(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
-			defer func() {
-				if p := fmt.Sprint(recover()); !strings.Contains(p, c.want) || !strings.Contains(p, `"Bad"`) {
-					t.Errorf("want a panic naming the construct and %q, got %s", c.want, p)
-				}
-			}()
-			c.build(stack)
+			assertions.PanicsWith(t, func() { c.build(stack) }, c.want, `"Bad"`)
 		})
 	}
 }

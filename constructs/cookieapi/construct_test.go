@@ -159,12 +159,7 @@ func TestInvalidPropsFailWithAMessageNamingThem(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
-			defer func() {
-				if p := fmt.Sprint(recover()); !strings.Contains(p, c.want) || !strings.Contains(p, `"Bad"`) {
-					t.Errorf("want a panic naming the construct and %q, got %s", c.want, p)
-				}
-			}()
-			cookieapi.NewCookieApi(stack, "Bad", c.props)
+			assertions.PanicsWith(t, func() { cookieapi.NewCookieApi(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
 	}
 }

@@ -194,24 +194,7 @@ func (p *ApiGatewayToDynamoDB) buildTable(props *Props, c *config) {
 		p.Table = props.ExistingTable
 		return
 	}
-	tp := defaults.TableProps(c.key, defaults.RemovalPolicy(props.RemovalPolicy))
-	if u := props.TableProps; u != nil {
-		merged := *u
-		merged.PartitionKey = tp.PartitionKey
-		if merged.BillingMode == "" {
-			merged.BillingMode = tp.BillingMode
-		}
-		if merged.Encryption == "" {
-			merged.Encryption = tp.Encryption
-		}
-		if merged.RemovalPolicy == "" {
-			merged.RemovalPolicy = tp.RemovalPolicy
-		}
-		if merged.PointInTimeRecoverySpecification == nil {
-			merged.PointInTimeRecoverySpecification = tp.PointInTimeRecoverySpecification
-		}
-		tp = &merged
-	}
+	tp := defaults.TableProps(props.TableProps, c.key, defaults.RemovalPolicy(props.RemovalPolicy))
 	t := awsdynamodb.NewTable(p.Construct, jsii.String("Table"), tp)
 	if c.query && c.queryIndex != "" {
 		var projected []*string

@@ -214,12 +214,7 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
-			defer func() {
-				if p := fmt.Sprint(recover()); !strings.Contains(p, c.want) || !strings.Contains(p, `"Bad"`) {
-					t.Errorf("want a panic naming the construct and %q, got %s", c.want, p)
-				}
-			}()
-			emailhygiene.NewEmailHygiene(stack, "Bad", c.props(stack))
+			assertions.PanicsWith(t, func() { emailhygiene.NewEmailHygiene(stack, "Bad", c.props(stack)) }, c.want, `"Bad"`)
 		})
 	}
 }

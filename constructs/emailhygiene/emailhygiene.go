@@ -190,24 +190,7 @@ func (e *EmailHygiene) buildTable(p *Props) {
 		e.Table = p.ExistingTable
 		return
 	}
-	tp := defaults.TableProps(PartitionKey, defaults.RemovalPolicy(p.RemovalPolicy))
-	if u := p.TableProps; u != nil {
-		merged := *u
-		merged.PartitionKey = tp.PartitionKey
-		if merged.PointInTimeRecoverySpecification == nil {
-			merged.PointInTimeRecoverySpecification = tp.PointInTimeRecoverySpecification
-		}
-		if merged.BillingMode == "" {
-			merged.BillingMode = tp.BillingMode
-		}
-		if merged.Encryption == "" {
-			merged.Encryption = tp.Encryption
-		}
-		if merged.RemovalPolicy == "" {
-			merged.RemovalPolicy = tp.RemovalPolicy
-		}
-		tp = &merged
-	}
+	tp := defaults.TableProps(p.TableProps, PartitionKey, defaults.RemovalPolicy(p.RemovalPolicy))
 	e.Table = awsdynamodb.NewTable(e.Construct, jsii.String("Table"), tp)
 }
 

@@ -143,7 +143,7 @@ func TestScalingTracksTheClustersCPUReservationOnTheFleetsCapacity(t *testing.T)
 	assertions.HasResourceProperties(t, r, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
 		"PolicyType": "TargetTrackingScaling",
 		"TargetTrackingScalingPolicyConfiguration": assertions.ObjectLike(map[string]any{
-			"TargetValue": 75.0,
+			"TargetValue":                   75.0,
 			"CustomizedMetricSpecification": assertions.ObjectLike(map[string]any{"MetricName": "CPUReservation", "Namespace": "AWS/ECS"}),
 		}),
 	})
@@ -163,12 +163,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
-			defer func() {
-				if p := fmt.Sprint(recover()); !strings.Contains(p, c.want) || !strings.Contains(p, `"Bad"`) {
-					t.Errorf("want a panic naming the construct and %q, got %s", c.want, p)
-				}
-			}()
-			spotcluster.NewSpotFleetCluster(stack, "Bad", c.props)
+			assertions.PanicsWith(t, func() { spotcluster.NewSpotFleetCluster(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
 	}
 }

@@ -29,10 +29,33 @@ func RemovalPolicy(p *awscdk.RemovalPolicy) awscdk.RemovalPolicy {
 	return awscdk.RemovalPolicy_RETAIN
 }
 
-// TableProps returns the settings every table a construct creates starts from:
-// on-demand billing, point-in-time recovery and encryption at rest with an
-// AWS-owned key. Callers set the key schema.
-func TableProps(partitionKey string, removal awscdk.RemovalPolicy) *awsdynamodb.TableProps {
+// TableProps returns the props of a table a construct creates: the caller's
+// (user may be nil) over the defaults, on-demand billing, point-in-time
+// recovery and encryption at rest, with the partition key the construct
+// needs enforced.
+func TableProps(user *awsdynamodb.TableProps, partitionKey string, removal awscdk.RemovalPolicy) *awsdynamodb.TableProps {
+	def := tableDefaults(partitionKey, removal)
+	if user == nil {
+		return def
+	}
+	merged := *user
+	merged.PartitionKey = def.PartitionKey
+	if merged.BillingMode == "" {
+		merged.BillingMode = def.BillingMode
+	}
+	if merged.Encryption == "" {
+		merged.Encryption = def.Encryption
+	}
+	if merged.RemovalPolicy == "" {
+		merged.RemovalPolicy = def.RemovalPolicy
+	}
+	if merged.PointInTimeRecoverySpecification == nil {
+		merged.PointInTimeRecoverySpecification = def.PointInTimeRecoverySpecification
+	}
+	return &merged
+}
+
+func tableDefaults(partitionKey string, removal awscdk.RemovalPolicy) *awsdynamodb.TableProps {
 	return &awsdynamodb.TableProps{
 		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(partitionKey), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
