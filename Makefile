@@ -43,7 +43,7 @@ snapshots: tools
 	CDK_VALIDATION=false UPDATE_SNAPSHOTS=1 go test -count=1 ./...
 
 bench: tools
-	go test -run '^$$' -bench . -benchmem ./lambda/... ./assertions/...
+	go test -run '^$$' -bench . -benchmem ./lambda/... ./apps/containers/service
 
 # Needs AWS credentials and a bootstrapped account (`cdk bootstrap`).
 deploy: tools
