@@ -1,0 +1,308 @@
+// Package main rotates the origin key of constructs/frontdoor: a random value
+// in Secrets Manager that CloudFront sends to the origin in a custom header,
+// and that a regional WAF web ACL at the origin accepts through a regex
+// pattern set of exact-match patterns (Header mode).
+//
+// It implements Secrets Manager's four rotation steps, each idempotent
+// (Secrets Manager retries steps), so that at every moment the value
+// CloudFront sends is one the origin accepts:
+//
+//  1. createSecret stores a new random value as AWSPENDING.
+//  2. setSecret makes the origin accept {current, pending, and whatever
+//     CloudFront sends now}, and only then makes CloudFront send pending.
+//  3. testSecret succeeds only once CloudFront's distribution is Deployed
+//     with the pending value; while it is InProgress it fails, and Secrets
+//     Manager tries again later (no fixed sleeps).
+//  4. finishSecret moves AWSCURRENT to the pending version. The old value
+//     stays accepted until the next rotation's setSecret drops it.
+//
+// A rotation that fails at any step leaves the current value accepted. It
+// replaces the post's approach (a Lambda re-running the CloudFormation stack
+// with a new Timestamp), which fights with `cdk deploy` and drops requests
+// while CloudFront propagates the new key.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"slices"
+	"sort"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
+	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+)
+
+// KeyLength is the length of an origin key: 48 characters of [A-Za-z0-9],
+// about 285 bits.
+const KeyLength = 48
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// Config names what the handler rotates.
+type Config struct {
+	DistributionID string // CloudFront distribution sending the header
+	OriginID       string // its origin that carries the header
+	HeaderName     string // e.g. X-Origin-Verify
+	PatternSetName string // WAFv2 regex pattern set of accepted values
+	PatternSetID   string
+	Scope          waftypes.Scope // REGIONAL
+}
+
+// Handler rotates one secret.
+type Handler struct {
+	Secrets    *secretsmanager.Client
+	CloudFront *cloudfront.Client
+	WAF        *wafv2.Client
+	Config     Config
+	Random     io.Reader
+	Log        *slog.Logger
+}
+
+// ErrNotDeployed makes testSecret fail while CloudFront deploys; Secrets
+// Manager calls the step again later.
+var ErrNotDeployed = errors.New("CloudFront has not finished deploying the pending origin key")
+
+// Handle runs one rotation step.
+func (h *Handler) Handle(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+	if ev.SecretID == "" || ev.ClientRequestToken == "" {
+		return fmt.Errorf("rotation event lacks SecretId or ClientRequestToken")
+	}
+	desc, err := h.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ev.SecretID)})
+	if err != nil {
+		return fmt.Errorf("describing the secret: %w", err)
+	}
+	stages, ok := desc.VersionIdsToStages[ev.ClientRequestToken]
+	if !ok {
+		return fmt.Errorf("version %s is not a version of the secret", ev.ClientRequestToken)
+	}
+	if slices.Contains(stages, "AWSCURRENT") {
+		h.Log.InfoContext(ctx, "version is already current", "step", ev.Step)
+		return nil // a retried finishSecret, or a rotation already done
+	}
+	if !slices.Contains(stages, "AWSPENDING") {
+		return fmt.Errorf("version %s is not AWSPENDING", ev.ClientRequestToken)
+	}
+	h.Log.InfoContext(ctx, "rotation step", "step", ev.Step, "secret", ev.SecretID)
+	switch ev.Step {
+	case "createSecret":
+		return h.create(ctx, ev)
+	case "setSecret":
+		return h.set(ctx, ev)
+	case "testSecret":
+		return h.test(ctx, ev)
+	case "finishSecret":
+		return h.finish(ctx, ev, desc)
+	}
+	return fmt.Errorf("unknown rotation step %q", ev.Step)
+}
+
+func (h *Handler) value(ctx context.Context, secret, stage, version string) (string, error) {
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(secret)}
+	if version != "" {
+		in.VersionId = aws.String(version)
+	}
+	if stage != "" {
+		in.VersionStage = aws.String(stage)
+	}
+	out, err := h.Secrets.GetSecretValue(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.SecretString), nil
+}
+
+// create stores a new random value as the pending version, unless a retry
+// finds it there already.
+func (h *Handler) create(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+	_, err := h.value(ctx, ev.SecretID, "AWSPENDING", ev.ClientRequestToken)
+	if err == nil {
+		return nil
+	}
+	var missing *smtypes.ResourceNotFoundException
+	if !errors.As(err, &missing) {
+		return fmt.Errorf("reading the pending value: %w", err)
+	}
+	key, err := NewKey(h.Random)
+	if err != nil {
+		return err
+	}
+	_, err = h.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(ev.SecretID), ClientRequestToken: aws.String(ev.ClientRequestToken),
+		SecretString: aws.String(key), VersionStages: []string{"AWSPENDING"},
+	})
+	return err
+}
+
+// set makes the origin accept the pending value (keeping what CloudFront
+// sends now), then makes CloudFront send it.
+func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+	current, err := h.value(ctx, ev.SecretID, "AWSCURRENT", "")
+	if err != nil {
+		return fmt.Errorf("reading the current value: %w", err)
+	}
+	pending, err := h.value(ctx, ev.SecretID, "AWSPENDING", ev.ClientRequestToken)
+	if err != nil {
+		return fmt.Errorf("reading the pending value: %w", err)
+	}
+	cfg, err := h.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(h.Config.DistributionID)})
+	if err != nil {
+		return fmt.Errorf("reading the distribution: %w", err)
+	}
+	header, sent, err := h.originHeader(cfg.DistributionConfig)
+	if err != nil {
+		return err
+	}
+	accepted := []string{current, pending}
+	if sent != "" {
+		accepted = append(accepted, sent)
+	}
+	if err := h.accept(ctx, accepted); err != nil {
+		return err
+	}
+	if sent == pending {
+		return nil
+	}
+	header.HeaderValue = aws.String(pending)
+	_, err = h.CloudFront.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{
+		Id: aws.String(h.Config.DistributionID), IfMatch: cfg.ETag, DistributionConfig: cfg.DistributionConfig,
+	})
+	if err != nil {
+		return fmt.Errorf("updating the distribution's origin header: %w", err)
+	}
+	return nil
+}
+
+// originHeader finds the origin's custom header and the value it sends.
+func (h *Handler) originHeader(cfg *cftypes.DistributionConfig) (*cftypes.OriginCustomHeader, string, error) {
+	if cfg == nil || cfg.Origins == nil {
+		return nil, "", fmt.Errorf("the distribution has no origins")
+	}
+	for i := range cfg.Origins.Items {
+		o := &cfg.Origins.Items[i]
+		if aws.ToString(o.Id) != h.Config.OriginID {
+			continue
+		}
+		if o.CustomHeaders == nil {
+			break
+		}
+		for j := range o.CustomHeaders.Items {
+			hd := &o.CustomHeaders.Items[j]
+			if aws.ToString(hd.HeaderName) == h.Config.HeaderName {
+				return hd, aws.ToString(hd.HeaderValue), nil
+			}
+		}
+	}
+	return nil, "", fmt.Errorf("origin %s of distribution %s has no %s header", h.Config.OriginID, h.Config.DistributionID, h.Config.HeaderName)
+}
+
+// accept sets the pattern set to exactly the given values, if it differs.
+func (h *Handler) accept(ctx context.Context, values []string) error {
+	out, err := h.WAF.GetRegexPatternSet(ctx, &wafv2.GetRegexPatternSetInput{
+		Name: aws.String(h.Config.PatternSetName), Id: aws.String(h.Config.PatternSetID), Scope: h.Config.Scope,
+	})
+	if err != nil {
+		return fmt.Errorf("reading the accepted values: %w", err)
+	}
+	want := Patterns(values)
+	var have []string
+	for _, r := range out.RegexPatternSet.RegularExpressionList {
+		have = append(have, aws.ToString(r.RegexString))
+	}
+	sort.Strings(have)
+	if slices.Equal(have, want) {
+		return nil
+	}
+	var list []waftypes.Regex
+	for _, p := range want {
+		list = append(list, waftypes.Regex{RegexString: aws.String(p)})
+	}
+	_, err = h.WAF.UpdateRegexPatternSet(ctx, &wafv2.UpdateRegexPatternSetInput{
+		Name: aws.String(h.Config.PatternSetName), Id: aws.String(h.Config.PatternSetID), Scope: h.Config.Scope,
+		LockToken: out.LockToken, RegularExpressionList: list, Description: out.RegexPatternSet.Description,
+	})
+	if err != nil {
+		return fmt.Errorf("updating the accepted values: %w", err)
+	}
+	return nil
+}
+
+// test succeeds once CloudFront is Deployed sending the pending value.
+func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+	pending, err := h.value(ctx, ev.SecretID, "AWSPENDING", ev.ClientRequestToken)
+	if err != nil {
+		return fmt.Errorf("reading the pending value: %w", err)
+	}
+	d, err := h.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(h.Config.DistributionID)})
+	if err != nil {
+		return fmt.Errorf("reading the distribution: %w", err)
+	}
+	_, sent, err := h.originHeader(d.Distribution.DistributionConfig)
+	if err != nil {
+		return err
+	}
+	if sent != pending {
+		return fmt.Errorf("the distribution does not send the pending origin key: setSecret has not run")
+	}
+	if status := aws.ToString(d.Distribution.Status); status != "Deployed" {
+		return fmt.Errorf("%w (status %s)", ErrNotDeployed, status)
+	}
+	return nil
+}
+
+// finish makes the pending version current.
+func (h *Handler) finish(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, desc *secretsmanager.DescribeSecretOutput) error {
+	var current string
+	for version, stages := range desc.VersionIdsToStages {
+		if slices.Contains(stages, "AWSCURRENT") {
+			current = version
+		}
+	}
+	_, err := h.Secrets.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: aws.String(ev.SecretID), VersionStage: aws.String("AWSCURRENT"),
+		MoveToVersionId: aws.String(ev.ClientRequestToken), RemoveFromVersionId: aws.String(current),
+	})
+	return err
+}
+
+// NewKey is a random origin key.
+func NewKey(random io.Reader) (string, error) {
+	b := make([]byte, KeyLength)
+	out := make([]byte, KeyLength)
+	for i := 0; i < KeyLength; {
+		if _, err := io.ReadFull(random, b); err != nil {
+			return "", fmt.Errorf("reading random bytes: %w", err)
+		}
+		for _, c := range b {
+			if c < 248 && i < KeyLength { // 248 = 4 × 62: no modulo bias
+				out[i] = alphabet[int(c)%len(alphabet)]
+				i++
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// Patterns are the exact-match regular expressions of values, sorted.
+func Patterns(values []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range values {
+		p := "^" + regexp.QuoteMeta(v) + "$"
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
