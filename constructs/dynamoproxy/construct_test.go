@@ -264,4 +264,3 @@ func TestLookupSuite(t *testing.T) {
 func tableID(t *testing.T, r *assertions.Result) string {
 	return assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)
 }
-
