@@ -7,7 +7,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/blueprints-cdk/blueprints/apps/apistack"
 	"github.com/blueprints-cdk/blueprints/constructs/emailhygiene"
 )
 
@@ -31,10 +30,9 @@ func NewEmailStack(scope constructs.Construct, id string, props *Props) *EmailSt
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := &EmailStack{Stack: stack}
-	role := stack.Node().TryGetContext(jsii.String(apistack.CloudWatchRoleContext))
-	s.Hygiene = emailhygiene.NewEmailHygiene(stack, "Hygiene", &emailhygiene.Props{
-		CreateCloudWatchRole: jsii.Bool(role == true || role == "true"),
-	})
+	// The account-wide API Gateway CloudWatch role belongs to ApiStack
+	// (apistack.CloudWatchRoleContext); one stack per account and region owns it.
+	s.Hygiene = emailhygiene.NewEmailHygiene(stack, "Hygiene", nil)
 	awscdk.NewCfnOutput(stack, jsii.String("ConfigurationSetName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Send with this SES configuration set to record bounces, complaints and deliveries"),
 		Value:       s.Hygiene.ConfigurationSet.ConfigurationSetName(),
