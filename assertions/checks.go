@@ -219,7 +219,8 @@ func readValidationReport(dir string) (*ValidationReport, error) {
 // CloudFormation Validate plugin reported for the app.
 func ValidationFindings(r *Result) []Finding {
 	if r.Validation == nil {
-		return nil
+		// A missing report means validation never ran: that is a failure, not a pass.
+		return []Finding{{Rule: "NoValidationReport", Where: r.ID, Message: "the assembly has no validation-report.json; CloudFormation validation did not run"}}
 	}
 	var out []Finding
 	for _, p := range r.Validation.PluginReports {

@@ -36,3 +36,10 @@ func TestValidationCacheIsKeyedByEveryTemplateByte(t *testing.T) {
 		t.Error("the same templates gave two keys")
 	}
 }
+
+func TestAMissingValidationReportIsAFinding(t *testing.T) {
+	f := ValidationFindings(&Result{ID: "S"})
+	if len(f) != 1 || f[0].Rule != "NoValidationReport" {
+		t.Errorf("got %v", f)
+	}
+}
