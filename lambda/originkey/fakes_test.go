@@ -1,7 +1,10 @@
 package main
 
-// HTTP-level fakes of Secrets Manager, CloudFront and WAFv2, driven through
-// the real aws-sdk-go-v2 clients, so request serialization is real.
+// HTTP-level fakes of Secrets Manager, CloudFront, WAFv2 and API Gateway,
+// driven through the real aws-sdk-go-v2 clients, so request serialization is
+// real. The API Gateway fake also enforces the rotation's IAM policy: it
+// creates only tagged keys, deletes only tagged keys and disables only the
+// first (CloudFormation-owned) key.
 
 import (
 	"encoding/json"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
@@ -26,9 +30,14 @@ import (
 // that the value CloudFront sends is one the origin accepts.
 type world struct {
 	mu       sync.Mutex
+	mode     string              // Header or ApiKey
 	versions map[string]*version // Secrets Manager versions by id
-	accepted []string            // WAF pattern set
+	accepted []string            // WAF pattern set (Header mode)
 	lock     int                 // WAF lock token
+	keys     map[string]*apiKey  // API Gateway keys by id (ApiKey mode)
+	plan     []string            // ids of the usage plan's keys
+	nextKey  int
+	writes   int                 // changes to what the origin accepts
 	sent     string              // CloudFront's origin header value
 	status   string              // CloudFront distribution status
 	etag     int
@@ -41,8 +50,32 @@ type version struct {
 	stages []string
 }
 
+type apiKey struct {
+	Name    string            `json:"name"`
+	Value   string            `json:"value"`
+	Enabled bool              `json:"enabled"`
+	Tags    map[string]string `json:"tags"`
+}
+
+const keyTag = "FrontDoor1234"
+
 func (w *world) originAccepts(value string) bool {
-	return slices.Contains(w.accepted, "^"+value+"$")
+	if w.mode == "Header" {
+		return slices.Contains(w.accepted, "^"+value+"$")
+	}
+	for _, id := range w.plan {
+		if k := w.keys[id]; k.Value == value && k.Enabled {
+			return true
+		}
+	}
+	return false
+}
+
+// resetOrigin makes the origin accept only current0, as after the first deployment.
+func (w *world) resetOrigin() {
+	w.accepted = []string{"^current0$"}
+	w.keys = map[string]*apiKey{"boot": {Name: "FrontDoorKey", Value: "current0", Enabled: true}}
+	w.plan = []string{"boot"}
 }
 
 func jsonError(rw http.ResponseWriter, typ, msg string) {
@@ -146,16 +179,124 @@ func (w *world) waf(rw http.ResponseWriter, r *http.Request) {
 			w.accepted = append(w.accepted, r.(map[string]any)["RegexString"].(string))
 		}
 		w.lock++
+		w.writes++
 		json.NewEncoder(rw).Encode(map[string]any{"NextLockToken": fmt.Sprint(w.lock)})
 	default:
 		jsonError(rw, "WAFInvalidOperationException", "unknown operation "+op)
 	}
 }
 
+func restError(rw http.ResponseWriter, status int, typ, msg string) {
+	rw.Header().Set("X-Amzn-ErrorType", typ)
+	rw.WriteHeader(status)
+	json.NewEncoder(rw).Encode(map[string]string{"message": msg})
+}
+
+func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	route := r.Method + " /" + parts[0]
+	if len(parts) == 3 {
+		route += "/{id}/" + parts[2]
+	} else if len(parts) == 2 {
+		route += "/{id}"
+	}
+	w.calls = append(w.calls, "ag:"+route)
+	if w.fail["ag:"+route] {
+		restError(rw, 503, "ServiceUnavailableException", "outage")
+		return
+	}
+	var in map[string]any
+	json.NewDecoder(r.Body).Decode(&in)
+	rw.Header().Set("Content-Type", "application/json")
+	id := ""
+	if len(parts) > 1 {
+		id = parts[1]
+	}
+	switch route {
+	case "GET /usageplans/{id}/keys":
+		var items []map[string]string
+		for _, kid := range w.plan {
+			items = append(items, map[string]string{"id": kid, "name": w.keys[kid].Name, "type": "API_KEY", "value": w.keys[kid].Value})
+		}
+		json.NewEncoder(rw).Encode(map[string]any{"item": items})
+	case "POST /usageplans/{id}/keys":
+		kid := in["keyId"].(string)
+		if w.keys[kid] == nil {
+			restError(rw, 404, "NotFoundException", "no such key")
+			return
+		}
+		if slices.Contains(w.plan, kid) {
+			restError(rw, 409, "ConflictException", "key already in the plan")
+			return
+		}
+		w.plan = append(w.plan, kid)
+		w.writes++
+		rw.WriteHeader(201)
+		json.NewEncoder(rw).Encode(map[string]string{"id": kid, "type": "API_KEY"})
+	case "POST /apikeys":
+		var k apiKey
+		b, _ := json.Marshal(in)
+		json.Unmarshal(b, &k)
+		if k.Tags[TagKey] != keyTag {
+			restError(rw, 403, "AccessDeniedException", "not allowed without the request tag")
+			return
+		}
+		for _, o := range w.keys {
+			if o.Value == k.Value {
+				restError(rw, 409, "ConflictException", "API Key already exists")
+				return
+			}
+		}
+		w.nextKey++
+		kid := fmt.Sprint("k", w.nextKey)
+		w.keys[kid] = &k
+		w.writes++
+		rw.WriteHeader(201)
+		json.NewEncoder(rw).Encode(map[string]any{"id": kid, "name": k.Name, "enabled": k.Enabled})
+	case "GET /apikeys":
+		var items []map[string]string
+		for kid, k := range w.keys {
+			if strings.HasPrefix(k.Name, r.URL.Query().Get("name")) {
+				items = append(items, map[string]string{"id": kid, "name": k.Name})
+			}
+		}
+		json.NewEncoder(rw).Encode(map[string]any{"item": items})
+	case "DELETE /apikeys/{id}":
+		k := w.keys[id]
+		switch {
+		case k == nil:
+			restError(rw, 404, "NotFoundException", "no such key")
+		case k.Tags[TagKey] != keyTag:
+			restError(rw, 403, "AccessDeniedException", "not allowed without the resource tag")
+		default:
+			delete(w.keys, id)
+			w.plan = slices.DeleteFunc(w.plan, func(s string) bool { return s == id })
+			w.writes++
+			rw.WriteHeader(202)
+		}
+	case "PATCH /apikeys/{id}":
+		if id != "boot" {
+			restError(rw, 403, "AccessDeniedException", "only the first key may be updated")
+			return
+		}
+		for _, op := range in["patchOperations"].([]any) {
+			if o := op.(map[string]any); o["path"] == "/enabled" {
+				w.keys[id].Enabled = o["value"] == "true"
+			}
+		}
+		w.writes++
+		json.NewEncoder(rw).Encode(map[string]any{"id": id, "enabled": w.keys[id].Enabled})
+	default:
+		restError(rw, 400, "BadRequestException", "unknown route "+route)
+	}
+}
+
 const distributionConfig = `<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">` +
 	`<CallerReference>ref</CallerReference><Comment>front door</Comment><Enabled>true</Enabled>` +
 	`<Origins><Quantity>1</Quantity><Items><Origin><Id>api</Id><DomainName>api.example.com</DomainName>` +
-	`<CustomHeaders><Quantity>1</Quantity><Items><OriginCustomHeader><HeaderName>X-Origin-Verify</HeaderName><HeaderValue>%s</HeaderValue></OriginCustomHeader></Items></CustomHeaders>` +
+	`<CustomHeaders><Quantity>1</Quantity><Items><OriginCustomHeader><HeaderName>%s</HeaderName><HeaderValue>%s</HeaderValue></OriginCustomHeader></Items></CustomHeaders>` +
 	`</Origin></Items></Origins>` +
 	`<DefaultCacheBehavior><TargetOriginId>api</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy></DefaultCacheBehavior>` +
 	`</DistributionConfig>`
@@ -175,7 +316,7 @@ func (w *world) cloudFront(rw http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "GET config":
 		rw.Header().Set("ETag", fmt.Sprint("E", w.etag))
-		fmt.Fprintf(rw, distributionConfig, w.sent)
+		fmt.Fprint(rw, w.config())
 	case "PUT config":
 		if r.Header.Get("If-Match") != fmt.Sprint("E", w.etag) {
 			rw.WriteHeader(412)
@@ -201,18 +342,24 @@ func (w *world) cloudFront(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (w *world) config() string {
+	return fmt.Sprintf(distributionConfig, map[string]string{"Header": "X-Origin-Verify", "ApiKey": "x-api-key"}[w.mode], w.sent)
+}
+
 func (w *world) distribution() string {
-	cfg := strings.Replace(fmt.Sprintf(distributionConfig, w.sent), ` xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"`, "", 1)
+	cfg := strings.Replace(w.config(), ` xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"`, "", 1)
 	return fmt.Sprintf(`<Distribution xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>DIST</Id><Status>%s</Status>%s</Distribution>`, w.status, cfg)
 }
 
-// newWorld starts the three fakes with one current value, accepted and sent,
-// and a handler whose real clients talk to them.
-func newWorld(t *testing.T, random string) (*world, *Handler) {
+// newWorld starts the fakes with one current value, accepted and sent, and a
+// handler whose real clients talk to them; mode is Header or ApiKey.
+func newWorld(t *testing.T, mode, random string) (*world, *Handler) {
 	w := &world{
+		mode:     mode,
 		versions: map[string]*version{"v0": {value: "current0", stages: []string{"AWSCURRENT"}}},
-		accepted: []string{"^current0$"}, sent: "current0", status: "Deployed", fail: map[string]bool{},
+		sent:     "current0", status: "Deployed", fail: map[string]bool{},
 	}
+	w.resetOrigin()
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
 	serve := func(h http.HandlerFunc) string {
 		s := httptest.NewServer(h)
@@ -221,7 +368,14 @@ func newWorld(t *testing.T, random string) (*world, *Handler) {
 	}
 	h := newTestHandler(random)
 	h.Secrets = secretsmanager.New(secretsmanager.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.secretsManager)), RetryMaxAttempts: 1})
-	h.WAF = wafv2.New(wafv2.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.waf)), RetryMaxAttempts: 1})
+	if mode == "Header" {
+		h.Origin = &PatternSet{Name: "keys", ID: "id", Scope: "REGIONAL",
+			WAF: wafv2.New(wafv2.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.waf)), RetryMaxAttempts: 1})}
+	} else {
+		h.Config.HeaderName = "x-api-key"
+		h.Origin = &APIKeys{UsagePlanID: "plan", Bootstrap: "boot", Tag: keyTag,
+			APIGateway: apigateway.New(apigateway.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.apiGateway)), RetryMaxAttempts: 1})}
+	}
 	h.CloudFront = cloudfront.New(cloudfront.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.cloudFront)), RetryMaxAttempts: 1})
 	return w, h
 }

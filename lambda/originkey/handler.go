@@ -1,7 +1,8 @@
 // Package main rotates the origin key of constructs/frontdoor: a random value
-// in Secrets Manager that CloudFront sends to the origin in a custom header,
-// and that a regional WAF web ACL at the origin accepts through a regex
-// pattern set of exact-match patterns (Header mode).
+// in Secrets Manager that CloudFront sends to the origin in a custom header.
+// The origin accepts it in one of two ways (see origin.go): a regional WAF web
+// ACL matching a regex pattern set of exact-match patterns (Header mode), or
+// API Gateway API keys in the CloudFront_only usage plan (ApiKey mode).
 //
 // It implements Secrets Manager's four rotation steps, each idempotent
 // (Secrets Manager retries steps), so that at every moment the value
@@ -28,9 +29,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"slices"
-	"sort"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,8 +37,6 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/wafv2"
-	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 )
 
 // KeyLength is the length of an origin key: 48 characters of [A-Za-z0-9],
@@ -48,21 +45,18 @@ const KeyLength = 48
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// Config names what the handler rotates.
+// Config names the distribution and header the handler rotates.
 type Config struct {
 	DistributionID string // CloudFront distribution sending the header
 	OriginID       string // its origin that carries the header
-	HeaderName     string // e.g. X-Origin-Verify
-	PatternSetName string // WAFv2 regex pattern set of accepted values
-	PatternSetID   string
-	Scope          waftypes.Scope // REGIONAL
+	HeaderName     string // X-Origin-Verify or x-api-key
 }
 
 // Handler rotates one secret.
 type Handler struct {
 	Secrets    *secretsmanager.Client
 	CloudFront *cloudfront.Client
-	WAF        *wafv2.Client
+	Origin     Origin // what the origin accepts
 	Config     Config
 	Random     io.Reader
 	Log        *slog.Logger
@@ -166,8 +160,8 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 	if sent != "" {
 		accepted = append(accepted, sent)
 	}
-	if err := h.accept(ctx, accepted); err != nil {
-		return err
+	if err := h.Origin.Accept(ctx, accepted); err != nil {
+		return fmt.Errorf("making the origin accept the pending value: %w", err)
 	}
 	if sent == pending {
 		return nil
@@ -203,37 +197,6 @@ func (h *Handler) originHeader(cfg *cftypes.DistributionConfig) (*cftypes.Origin
 		}
 	}
 	return nil, "", fmt.Errorf("origin %s of distribution %s has no %s header", h.Config.OriginID, h.Config.DistributionID, h.Config.HeaderName)
-}
-
-// accept sets the pattern set to exactly the given values, if it differs.
-func (h *Handler) accept(ctx context.Context, values []string) error {
-	out, err := h.WAF.GetRegexPatternSet(ctx, &wafv2.GetRegexPatternSetInput{
-		Name: aws.String(h.Config.PatternSetName), Id: aws.String(h.Config.PatternSetID), Scope: h.Config.Scope,
-	})
-	if err != nil {
-		return fmt.Errorf("reading the accepted values: %w", err)
-	}
-	want := Patterns(values)
-	var have []string
-	for _, r := range out.RegexPatternSet.RegularExpressionList {
-		have = append(have, aws.ToString(r.RegexString))
-	}
-	sort.Strings(have)
-	if slices.Equal(have, want) {
-		return nil
-	}
-	var list []waftypes.Regex
-	for _, p := range want {
-		list = append(list, waftypes.Regex{RegexString: aws.String(p)})
-	}
-	_, err = h.WAF.UpdateRegexPatternSet(ctx, &wafv2.UpdateRegexPatternSetInput{
-		Name: aws.String(h.Config.PatternSetName), Id: aws.String(h.Config.PatternSetID), Scope: h.Config.Scope,
-		LockToken: out.LockToken, RegularExpressionList: list, Description: out.RegexPatternSet.Description,
-	})
-	if err != nil {
-		return fmt.Errorf("updating the accepted values: %w", err)
-	}
-	return nil
 }
 
 // test succeeds once CloudFront is Deployed sending the pending value.
@@ -290,19 +253,4 @@ func NewKey(random io.Reader) (string, error) {
 		}
 	}
 	return string(out), nil
-}
-
-// Patterns are the exact-match regular expressions of values, sorted.
-func Patterns(values []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range values {
-		p := "^" + regexp.QuoteMeta(v) + "$"
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

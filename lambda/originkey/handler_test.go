@@ -3,17 +3,25 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 )
+
+// modes runs a test against both ways the origin verifies the key.
+func modes(t *testing.T, test func(t *testing.T, mode string)) {
+	for _, mode := range []string{"Header", "ApiKey"} {
+		t.Run(mode, func(t *testing.T) { test(t, mode) })
+	}
+}
 
 func newTestHandler(random string) *Handler {
 	return &Handler{
-		Config: Config{DistributionID: "DIST", OriginID: "api", HeaderName: "X-Origin-Verify", PatternSetName: "keys", PatternSetID: "id", Scope: waftypes.ScopeRegional},
+		Config: Config{DistributionID: "DIST", OriginID: "api", HeaderName: "X-Origin-Verify"},
 		Random: strings.NewReader(strings.Repeat(random, 1000)),
 		Log:    slog.New(slog.DiscardHandler),
 	}
@@ -39,7 +47,7 @@ func run(t *testing.T, w *world, h *Handler, name string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.originAccepts(w.sent) {
-		t.Fatalf("after %s, CloudFront sends %q, which the origin (%v) refuses", name, w.sent, w.accepted)
+		t.Fatalf("after %s, CloudFront sends %q, which the origin refuses (patterns %v, keys %v)", name, w.sent, w.accepted, w.plan)
 	}
 	return err
 }
@@ -51,55 +59,82 @@ func pendingValue(w *world) string {
 }
 
 func TestAFullRotationKeepsEveryRequestAccepted(t *testing.T) {
-	w, h := newWorld(t, "\x01\x02\x03")
-	startRotation(w)
-	for _, s := range []string{"createSecret", "setSecret"} {
-		if err := run(t, w, h, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x01\x02\x03")
+		startRotation(w)
+		for _, s := range []string{"createSecret", "setSecret"} {
+			if err := run(t, w, h, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
 		}
-	}
-	pending := pendingValue(w)
-	if len(pending) != KeyLength || w.sent != pending || !w.originAccepts("current0") || !w.originAccepts(pending) {
-		t.Fatalf("after setSecret: sent %q, accepted %v", w.sent, w.accepted)
-	}
-	// CloudFront is still deploying: testSecret fails, without sleeping.
-	if err := run(t, w, h, "testSecret"); !errors.Is(err, ErrNotDeployed) {
-		t.Fatalf("testSecret while InProgress: %v", err)
-	}
-	w.status = "Deployed"
-	for _, s := range []string{"testSecret", "finishSecret"} {
-		if err := run(t, w, h, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
+		pending := pendingValue(w)
+		if len(pending) != KeyLength || w.sent != pending || !w.originAccepts("current0") || !w.originAccepts(pending) {
+			t.Fatalf("after setSecret: sent %q, accepted %v %v", w.sent, w.accepted, w.plan)
 		}
-	}
-	if !strings.Contains(strings.Join(w.versions["v1"].stages, ","), "AWSCURRENT") || !strings.Contains(strings.Join(w.versions["v0"].stages, ","), "AWSPREVIOUS") {
-		t.Errorf("stages: v0 %v, v1 %v", w.versions["v0"].stages, w.versions["v1"].stages)
-	}
-	// The old value stays accepted until the next rotation drops it.
-	if !w.originAccepts("current0") {
-		t.Error("the previous value was dropped at finishSecret")
-	}
-
-	// The next rotation drops it, once CloudFront no longer sends it.
-	w.versions["v1"].stages = []string{"AWSCURRENT"}
-	w.versions["v2"] = &version{stages: []string{"AWSPENDING"}}
-	h.Random = strings.NewReader(strings.Repeat("\x09", 1000))
-	next := func(name string) error {
-		return h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: name, SecretID: "origin-key", ClientRequestToken: "v2"})
-	}
-	if err := next("createSecret"); err != nil {
-		t.Fatal(err)
-	}
-	if err := next("setSecret"); err != nil {
-		t.Fatal(err)
-	}
-	if w.originAccepts("current0") || !w.originAccepts(pending) || !w.originAccepts(w.versions["v2"].value) {
-		t.Errorf("second rotation accepts %v", w.accepted)
-	}
+		// CloudFront is still deploying: testSecret fails, without sleeping.
+		if err := run(t, w, h, "testSecret"); !errors.Is(err, ErrNotDeployed) {
+			t.Fatalf("testSecret while InProgress: %v", err)
+		}
+		w.status = "Deployed"
+		for _, s := range []string{"testSecret", "finishSecret"} {
+			if err := run(t, w, h, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		if !slices.Contains(w.versions["v1"].stages, "AWSCURRENT") || !slices.Contains(w.versions["v0"].stages, "AWSPREVIOUS") {
+			t.Errorf("stages: v0 %v, v1 %v", w.versions["v0"].stages, w.versions["v1"].stages)
+		}
+		// The old value stays accepted until the next rotation drops it.
+		if !w.originAccepts("current0") {
+			t.Error("the previous value was dropped at finishSecret")
+		}
+	})
 }
 
-func TestEveryStepIsIdempotent(t *testing.T) {
-	w, h := newWorld(t, "\x05")
+// Rotations in a row: each drops the value from two rotations before, and in
+// ApiKey mode the first (CloudFormation-owned) key is disabled, never
+// deleted, while the rotation's own keys do not pile up.
+func TestRotationsInARowDropOldValues(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x01")
+		// A key someone else put in the usage plan is left alone.
+		w.keys["theirs"] = &apiKey{Name: "partner", Value: "their-value", Enabled: true}
+		w.plan = append(w.plan, "theirs")
+		values := []string{"current0"}
+		for i := 1; i <= 4; i++ {
+			token := fmt.Sprint("v", i)
+			w.versions[token] = &version{stages: []string{"AWSPENDING"}}
+			h.Random = strings.NewReader(strings.Repeat(string(rune(i+10)), 1000))
+			for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
+				w.status = "Deployed"
+				err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: token})
+				if err != nil {
+					t.Fatalf("rotation %d, %s: %v", i, s, err)
+				}
+				if !w.originAccepts(w.sent) {
+					t.Fatalf("rotation %d, %s: CloudFront sends a refused value", i, s)
+				}
+			}
+			w.versions[token].stages = []string{"AWSCURRENT"} // AWSPREVIOUS moves on
+			values = append(values, w.versions[token].value)
+			for j, v := range values {
+				if accepted := w.originAccepts(v); accepted != (j >= i-1) {
+					t.Errorf("after rotation %d, value %d accepted = %v", i, j, accepted)
+				}
+			}
+			if mode == "ApiKey" {
+				if w.keys["boot"] == nil || !w.originAccepts("their-value") || len(w.keys) > 4 || len(w.plan) > 4 {
+					t.Errorf("after rotation %d: keys %v, plan %v", i, w.keys, w.plan)
+				}
+			}
+		}
+	})
+}
+
+func TestEveryStepIsIdempotent(t *testing.T) { modes(t, testEveryStepIsIdempotent) }
+
+func testEveryStepIsIdempotent(t *testing.T, mode string) {
+	w, h := newWorld(t, mode, "\x05")
 	startRotation(w)
 	for _, s := range []string{"createSecret", "setSecret"} {
 		for range 3 {
@@ -108,9 +143,9 @@ func TestEveryStepIsIdempotent(t *testing.T) {
 			}
 		}
 	}
-	etag, lock := w.etag, w.lock
-	if err := run(t, w, h, "setSecret"); err != nil || w.etag != etag || w.lock != lock {
-		t.Errorf("a repeated setSecret changed CloudFront or WAF again (etag %d→%d, lock %d→%d)", etag, w.etag, lock, w.lock)
+	etag, writes := w.etag, w.writes
+	if err := run(t, w, h, "setSecret"); err != nil || w.etag != etag || w.writes != writes {
+		t.Errorf("a repeated setSecret changed CloudFront or the origin again (etag %d→%d, writes %d→%d)", etag, w.etag, writes, w.writes)
 	}
 	w.status = "Deployed"
 	for _, s := range []string{"testSecret", "testSecret", "finishSecret", "finishSecret"} {
@@ -124,7 +159,11 @@ func TestEveryStepIsIdempotent(t *testing.T) {
 }
 
 func TestAFailedSetSecretLeavesTheCurrentValueWorking(t *testing.T) {
-	w, h := newWorld(t, "\x07")
+	modes(t, testAFailedSetSecret)
+}
+
+func testAFailedSetSecret(t *testing.T, mode string) {
+	w, h := newWorld(t, mode, "\x07")
 	startRotation(w)
 	if err := run(t, w, h, "createSecret"); err != nil {
 		t.Fatal(err)
@@ -136,11 +175,11 @@ func TestAFailedSetSecretLeavesTheCurrentValueWorking(t *testing.T) {
 	if w.sent != "current0" || !w.originAccepts("current0") {
 		t.Fatalf("sent %q, accepted %v", w.sent, w.accepted)
 	}
-	// A WAF outage fails it before CloudFront changes.
-	w.fail = map[string]bool{"waf:UpdateRegexPatternSet": true}
-	w.accepted = []string{"^current0$"}
+	// An outage at the origin (WAF or API Gateway) fails it before CloudFront changes.
+	w.fail = map[string]bool{"waf:UpdateRegexPatternSet": true, "ag:POST /usageplans/{id}/keys": true}
+	w.resetOrigin()
 	if err := run(t, w, h, "setSecret"); err == nil || w.sent != "current0" {
-		t.Fatalf("WAF outage: %v, sent %q", err, w.sent)
+		t.Fatalf("origin outage: %v, sent %q", err, w.sent)
 	}
 	// testSecret refuses to pass a rotation whose setSecret never ran.
 	w.status = "Deployed"
@@ -165,7 +204,11 @@ func TestAFailedSetSecretLeavesTheCurrentValueWorking(t *testing.T) {
 // After a rotation that never finished, CloudFront may still send its
 // pending value; the next rotation keeps accepting it until CloudFront moves on.
 func TestAStalePendingValueThatCloudFrontSendsStaysAccepted(t *testing.T) {
-	w, h := newWorld(t, "\x0b")
+	modes(t, testAStalePendingValue)
+}
+
+func testAStalePendingValue(t *testing.T, mode string) {
+	w, h := newWorld(t, mode, "\x0b")
 	startRotation(w)
 	run(t, w, h, "createSecret")
 	run(t, w, h, "setSecret")
@@ -179,16 +222,16 @@ func TestAStalePendingValueThatCloudFrontSendsStaysAccepted(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !w.originAccepts(w.sent) {
-			t.Fatalf("after %s CloudFront sends %q, refused by %v", s, w.sent, w.accepted)
+			t.Fatalf("after %s CloudFront sends %q, which the origin refuses", s, w.sent)
 		}
 	}
 	if !w.originAccepts(stale) || !w.originAccepts("current0") {
-		t.Errorf("accepted %v", w.accepted)
+		t.Errorf("accepted %v %v", w.accepted, w.plan)
 	}
 }
 
 func TestBadEvents(t *testing.T) {
-	w, h := newWorld(t, "\x01")
+	w, h := newWorld(t, "Header", "\x01")
 	cases := map[string]events.SecretsManagerSecretRotationEvent{
 		"no token":      {Step: "createSecret", SecretID: "origin-key"},
 		"unknown token": {Step: "createSecret", SecretID: "origin-key", ClientRequestToken: "nope"},

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
@@ -16,27 +17,35 @@ import (
 )
 
 func main() {
-	cfg := Config{
-		DistributionID: os.Getenv("DISTRIBUTION_ID"), OriginID: os.Getenv("ORIGIN_ID"), HeaderName: os.Getenv("HEADER_NAME"),
-		PatternSetName: os.Getenv("PATTERN_SET_NAME"), PatternSetID: os.Getenv("PATTERN_SET_ID"), Scope: waftypes.ScopeRegional,
-	}
-	for name, v := range map[string]string{"DISTRIBUTION_ID": cfg.DistributionID, "ORIGIN_ID": cfg.OriginID, "HEADER_NAME": cfg.HeaderName,
-		"PATTERN_SET_NAME": cfg.PatternSetName, "PATTERN_SET_ID": cfg.PatternSetID} {
+	env := func(name string) string {
+		v := os.Getenv(name)
 		if v == "" {
 			fmt.Fprintln(os.Stderr, "origin key rotation:", name, "is not set")
 			os.Exit(1)
 		}
+		return v
 	}
+	cfg := Config{DistributionID: env("DISTRIBUTION_ID"), OriginID: env("ORIGIN_ID"), HeaderName: env("HEADER_NAME")}
 	// Lambda gives the function's credentials and region in its environment.
 	// Reading them directly, instead of config.LoadDefaultConfig, leaves the
 	// SSO, STS and IMDS clients out of a binary that must stay under 10 MB.
 	awsCfg := aws.Config{
-		Region: os.Getenv("AWS_REGION"),
+		Region: env("AWS_REGION"),
 		Credentials: credentials.NewStaticCredentialsProvider(
 			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")),
 	}
+	var origin Origin
+	switch mode := env("MODE"); mode {
+	case "Header":
+		origin = &PatternSet{WAF: wafv2.NewFromConfig(awsCfg), Name: env("PATTERN_SET_NAME"), ID: env("PATTERN_SET_ID"), Scope: waftypes.ScopeRegional}
+	case "ApiKey":
+		origin = &APIKeys{APIGateway: apigateway.NewFromConfig(awsCfg), UsagePlanID: env("USAGE_PLAN_ID"), Bootstrap: env("BOOTSTRAP_KEY_ID"), Tag: env("KEY_TAG")}
+	default:
+		fmt.Fprintf(os.Stderr, "origin key rotation: MODE is %q, want Header or ApiKey\n", mode)
+		os.Exit(1)
+	}
 	h := &Handler{
-		Secrets: secretsmanager.NewFromConfig(awsCfg), CloudFront: cloudfront.NewFromConfig(awsCfg), WAF: wafv2.NewFromConfig(awsCfg),
+		Secrets: secretsmanager.NewFromConfig(awsCfg), CloudFront: cloudfront.NewFromConfig(awsCfg), Origin: origin,
 		Config: cfg, Random: rand.Reader, Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
 	lambda.Start(h.Handle)
