@@ -37,9 +37,9 @@ type world struct {
 	keys     map[string]*apiKey  // API Gateway keys by id (ApiKey mode)
 	plan     []string            // ids of the usage plan's keys
 	nextKey  int
-	writes   int                 // changes to what the origin accepts
-	sent     string              // CloudFront's origin header value
-	status   string              // CloudFront distribution status
+	writes   int    // changes to what the origin accepts
+	sent     string // CloudFront's origin header value
+	status   string // CloudFront distribution status
 	etag     int
 	fail     map[string]bool // operations that fail (an outage)
 	calls    []string
