@@ -67,6 +67,7 @@ var ResourceStarActions = map[string]string{
 	"xray:PutTraceSegments":            "X-Ray has no resource-level permissions",
 	"xray:PutTelemetryRecords":         "X-Ray has no resource-level permissions",
 	"ecr:GetAuthorizationToken":        "the registry token is account-wide",
+	"secretsmanager:GetRandomPassword": "the random generator has no resource; CDK's rotation-schedule grant adds it",
 	"ec2:DescribeImages":               "EC2 Describe* calls have no resource-level permissions",
 	"ec2:DescribeSubnets":              "EC2 Describe* calls have no resource-level permissions",
 	"ec2:DescribeInstanceStatus":       "EC2 Describe* calls have no resource-level permissions",

@@ -1,0 +1,414 @@
+// Package frontdoor puts a CloudFront distribution with AWS WAF in front of a
+// regional REST API stage or an Application Load Balancer, and makes the
+// origin answer only requests that came through CloudFront, by an origin key
+// that rotates without dropping a request. It follows two AWS Compute Blog
+// posts: "Protecting your API using Amazon API Gateway and AWS WAF — Part 2"
+// and "Amazon API Gateway adds support for AWS WAF".
+//
+// The origin key is a random 48-character value in Secrets Manager, which
+// CloudFront sends as an origin custom header. The origin checks it in one of
+// two modes:
+//
+//   - ModeHeader (any origin): the header is X-Origin-Verify, and a regional
+//     web ACL on the origin blocks requests whose value is not in a regex
+//     pattern set of exact-match patterns;
+//   - ModeApiKey (the post's, REST APIs): the header is x-api-key, the value
+//     is an API key in a usage plan named CloudFront_only, and every method
+//     requires an API key.
+//
+// The template sets the header value and the accepted value only through
+// {{resolve:secretsmanager:…}} references to the secret's current value, so
+// a later deployment can only apply a value the origin accepts. The rotation
+// Lambda (lambda/originkey) makes the origin accept the new value before
+// CloudFront sends it, waits for the distribution to finish deploying by
+// failing testSecret until it is Deployed, and drops the old value only at
+// the next rotation. See the README for the timeline.
+package frontdoor
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/constructs/golambda"
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+)
+
+const (
+	// HeaderName is the origin custom header of ModeHeader.
+	HeaderName = "X-Origin-Verify"
+	// ApiKeyHeaderName is the origin custom header of ModeApiKey.
+	ApiKeyHeaderName = "x-api-key"
+	// OriginID is the distribution's origin, which carries the header.
+	OriginID = "FrontDoorOrigin"
+	// KeyLength is the origin key's length (letters and digits).
+	KeyLength = 48
+	// UsagePlanName is ModeApiKey's usage plan, as in the post.
+	UsagePlanName = "CloudFront_only"
+	// KeyTagKey is the tag the rotation puts on the API keys it creates
+	// (lambda/originkey's TagKey); its value is unique to the construct.
+	KeyTagKey = "blueprints:origin-key"
+)
+
+// FrontDoor is the distribution, its web ACLs and the rotating origin key.
+type FrontDoor struct {
+	constructs.Construct
+	// Distribution is the CloudFront distribution.
+	Distribution awscloudfront.Distribution
+	// LogBucket receives the distribution's access logs, created or existing.
+	LogBucket awss3.IBucket
+	// EdgeWebAcl is the CLOUDFRONT-scope web ACL, or nil with ExistingWebAclArn.
+	EdgeWebAcl *EdgeWebAcl
+	// WebAclArn is the edge web ACL on the distribution, created or existing.
+	WebAclArn *string
+	// Secret holds the origin key.
+	Secret awssecretsmanager.Secret
+	// RotationSchedule rotates Secret with RotationFunction.
+	RotationSchedule awssecretsmanager.RotationSchedule
+	// RotationFunction is lambda/originkey.
+	RotationFunction *golambda.Function
+
+	// ModeHeader: PatternSet holds the accepted values; OriginWebAcl, on the
+	// origin, blocks requests without one; OriginWebAclAssociation attaches it.
+	PatternSet              awswafv2.CfnRegexPatternSet
+	OriginWebAcl            awswafv2.CfnWebACL
+	OriginWebAclAssociation awswafv2.CfnWebACLAssociation
+
+	// ModeApiKey: UsagePlan (CloudFront_only) on the stage, the first ApiKey
+	// (the secret's value at the first deployment) and its UsagePlanKey.
+	UsagePlan    awsapigateway.UsagePlan
+	ApiKey       awsapigateway.CfnApiKey
+	UsagePlanKey awsapigateway.CfnUsagePlanKey
+}
+
+// NewFrontDoor builds the front door. It panics with a message naming the
+// props at fault when they are invalid.
+func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoor {
+	if props == nil {
+		props = &Props{}
+	}
+	if err := check(scope, props); err != nil {
+		panic(fmt.Sprintf("frontdoor.NewFrontDoor %q: %v", id, err))
+	}
+	mode := mode(props)
+	f := &FrontDoor{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	removal := defaults.RemovalPolicy(props.RemovalPolicy)
+
+	f.Secret = awssecretsmanager.NewSecret(f.Construct, jsii.String("OriginKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Origin key: CloudFront sends it to the origin, which answers only requests that carry it"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(KeyLength), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+		RemovalPolicy: removal,
+	})
+	// {{resolve:secretsmanager:<arn>:SecretString:::}}: CloudFormation reads
+	// the current value when it applies the template; it is never in it.
+	key := f.Secret.SecretValue().UnsafeUnwrap()
+
+	f.WebAclArn = props.ExistingWebAclArn
+	if f.WebAclArn == nil {
+		f.EdgeWebAcl = NewEdgeWebAcl(f.Construct, "EdgeWebAcl", &EdgeWebAclProps{RateLimit: props.RateLimit})
+		f.WebAclArn = f.EdgeWebAcl.Arn
+	}
+	f.buildLogBucket(props, removal)
+	header := map[Mode]string{ModeHeader: HeaderName, ModeApiKey: ApiKeyHeaderName}[mode]
+	f.buildDistribution(props, origin(props, map[string]*string{header: key}))
+
+	env := map[string]*string{
+		"MODE": jsii.String(string(mode)), "DISTRIBUTION_ID": f.Distribution.DistributionId(),
+		"ORIGIN_ID": jsii.String(OriginID), "HEADER_NAME": jsii.String(header),
+	}
+	if mode == ModeHeader {
+		f.buildOriginWebAcl(props, key)
+		env["PATTERN_SET_NAME"], env["PATTERN_SET_ID"] = f.PatternSet.Name(), f.PatternSet.AttrId()
+	} else {
+		f.buildApiKey(props, key)
+		env["USAGE_PLAN_ID"], env["BOOTSTRAP_KEY_ID"], env["KEY_TAG"] = f.UsagePlan.UsagePlanId(), f.ApiKey.Ref(), f.keyTag()
+	}
+	f.buildRotation(props, mode, env)
+	return f
+}
+
+func mode(p *Props) Mode {
+	if p.Mode == "" {
+		return ModeHeader
+	}
+	return p.Mode
+}
+
+// check explains, in the props' names, what is wrong with them.
+func check(scope constructs.Construct, p *Props) error {
+	switch {
+	case (p.RestApi == nil) == (p.LoadBalancer == nil):
+		return fmt.Errorf("give exactly one origin: Props.RestApi or Props.LoadBalancer")
+	case mode(p) != ModeHeader && mode(p) != ModeApiKey:
+		return fmt.Errorf("Props.Mode %q: want ModeHeader or ModeApiKey", p.Mode)
+	case p.LoadBalancer != nil && mode(p) == ModeApiKey:
+		return fmt.Errorf("Props.Mode ModeApiKey needs a REST API origin; use ModeHeader with Props.LoadBalancer")
+	case p.LoadBalancer != nil && p.LoadBalancerDomainName == nil && !defaults.Bool(p.UseVpcOrigin, false):
+		return fmt.Errorf("Props.LoadBalancer needs Props.LoadBalancerDomainName (a name covered by the certificate on its HTTPS listener, " +
+			"which CloudFront checks) or Props.UseVpcOrigin: CloudFront cannot verify the ALB's own elb.amazonaws.com name")
+	case p.RestApi != nil && (p.LoadBalancerDomainName != nil || p.UseVpcOrigin != nil):
+		return fmt.Errorf("Props.LoadBalancerDomainName and Props.UseVpcOrigin apply to Props.LoadBalancer only")
+	case p.RotationSchedule != "" && p.RotationSchedule.Days() == 0:
+		return fmt.Errorf("Props.RotationSchedule %q: want Daily, Fortnightly, Monthly, Bimonthly or Quarterly", p.RotationSchedule)
+	case (p.DomainNames == nil) != (p.Certificate == nil):
+		return fmt.Errorf("Props.DomainNames and Props.Certificate go together: the certificate (in us-east-1) must cover the names")
+	case p.ExistingWebAclArn != nil && p.RateLimit != nil:
+		return fmt.Errorf("Props.ExistingWebAclArn and Props.RateLimit are mutually exclusive: the rate limit belongs to the web ACL the construct would create")
+	case p.ExistingLogBucket != nil && p.LogBucketProps != nil:
+		return fmt.Errorf("Props.ExistingLogBucket and Props.LogBucketProps are mutually exclusive")
+	case p.ExistingWebAclArn == nil:
+		return checkEdge(scope, p.RateLimit)
+	}
+	return nil
+}
+
+func (f *FrontDoor) keyTag() *string {
+	return awscdk.Names_UniqueResourceName(f.Construct, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(64)})
+}
+
+func (f *FrontDoor) buildLogBucket(p *Props, removal awscdk.RemovalPolicy) {
+	if p.ExistingLogBucket != nil {
+		f.LogBucket = p.ExistingLogBucket
+		return
+	}
+	bp := awss3.BucketProps{}
+	if p.LogBucketProps != nil {
+		bp = *p.LogBucketProps
+	}
+	// Security settings are not negotiable; the rest are defaults.
+	bp.Encryption = awss3.BucketEncryption_S3_MANAGED // CloudFront standard logs cannot use SSE-KMS with a customer key here
+	bp.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
+	bp.EnforceSSL = jsii.Bool(true)
+	bp.ObjectOwnership = awss3.ObjectOwnership_OBJECT_WRITER // CloudFront writes logs with an ACL
+	if bp.Versioned == nil {
+		bp.Versioned = jsii.Bool(true)
+	}
+	if bp.RemovalPolicy == "" {
+		bp.RemovalPolicy = removal
+	}
+	if bp.LifecycleRules == nil {
+		bp.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(365))}}
+	}
+	bucket := awss3.NewBucket(f.Construct, jsii.String("AccessLogs"), &bp)
+	defaults.Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
+	f.LogBucket = bucket
+}
+
+// origin is CloudFront's view of the origin: HTTPS only with TLS 1.2,
+// carrying the origin key header.
+func origin(p *Props, headers map[string]*string) awscloudfront.IOrigin {
+	tls := &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2}
+	switch {
+	case p.RestApi != nil:
+		return awscloudfrontorigins.NewRestApiOrigin(p.RestApi, &awscloudfrontorigins.RestApiOriginProps{
+			OriginId: jsii.String(OriginID), CustomHeaders: &headers,
+		})
+	case defaults.Bool(p.UseVpcOrigin, false):
+		protocol := awscloudfront.OriginProtocolPolicy_HTTPS_ONLY
+		if p.LoadBalancerDomainName == nil {
+			protocol = awscloudfront.OriginProtocolPolicy_HTTP_ONLY // inside the VPC, on AWS's network
+		}
+		return awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(p.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
+			OriginId: jsii.String(OriginID), CustomHeaders: &headers, DomainName: p.LoadBalancerDomainName,
+			ProtocolPolicy: protocol, OriginSslProtocols: tls,
+		})
+	default:
+		return awscloudfrontorigins.NewHttpOrigin(p.LoadBalancerDomainName, &awscloudfrontorigins.HttpOriginProps{
+			OriginId: jsii.String(OriginID), CustomHeaders: &headers,
+			ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTPS_ONLY, OriginSslProtocols: tls,
+		})
+	}
+}
+
+func (f *FrontDoor) buildDistribution(p *Props, o awscloudfront.IOrigin) {
+	cache := p.CachePolicy
+	if cache == nil {
+		cache = awscloudfront.CachePolicy_CACHING_DISABLED()
+	}
+	headers := p.ResponseHeadersPolicy
+	if headers == nil {
+		headers = awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS()
+	}
+	dp := &awscloudfront.DistributionProps{
+		Comment: jsii.String("Front door: CloudFront and WAF; the origin answers only requests that carry the origin key"),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin:               o,
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
+			CachePolicy:          cache,
+			// Everything the viewer sent except Host, which must be the origin's.
+			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+			ResponseHeadersPolicy: headers,
+		},
+		HttpVersion:   awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableLogging: jsii.Bool(true),
+		LogBucket:     f.LogBucket,
+		LogFilePrefix: jsii.String("cloudfront/"),
+		WebAclId:      f.WebAclArn,
+	}
+	if p.DomainNames != nil {
+		dp.DomainNames, dp.Certificate = p.DomainNames, p.Certificate
+		dp.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	}
+	f.Distribution = awscloudfront.NewDistribution(f.Construct, jsii.String("Distribution"), dp)
+	if p.DomainNames == nil {
+		defaults.Suppress(f.Distribution, "AwsSolutions-CFR4",
+			"Without Props.DomainNames and a certificate, CloudFront's default *.cloudfront.net certificate pins the minimum viewer protocol to TLSv1; pass them to get TLSv1.2_2021")
+	}
+	defaults.Suppress(f.Distribution, "AwsSolutions-CFR1", "Geo restrictions are a business decision; add them with an escape hatch where needed")
+}
+
+// buildOriginWebAcl is ModeHeader's check at the origin: a regional web ACL
+// that allows only requests whose X-Origin-Verify is an accepted value.
+func (f *FrontDoor) buildOriginWebAcl(p *Props, key *string) {
+	name := awscdk.Names_UniqueResourceName(f.Construct, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(120)})
+	f.PatternSet = awswafv2.NewCfnRegexPatternSet(f.Construct, jsii.String("AcceptedOriginKeys"), &awswafv2.CfnRegexPatternSetProps{
+		Name:        name,
+		Scope:       jsii.String("REGIONAL"),
+		Description: jsii.String("Accepted origin keys as exact-match patterns - the current and the previous one"),
+		// The key is letters and digits, so it needs no escaping.
+		RegularExpressionList: jsii.Strings("^" + *key + "$"),
+	})
+	metric := *name + "-OriginKey"
+	f.OriginWebAcl = awswafv2.NewCfnWebACL(f.Construct, jsii.String("OriginWebAcl"), &awswafv2.CfnWebACLProps{
+		Scope:       jsii.String("REGIONAL"),
+		Description: jsii.String("Front door origin check: only requests through CloudFront, which carry an accepted origin key"),
+		DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{
+			CustomResponse: &awswafv2.CfnWebACL_CustomResponseProperty{ResponseCode: jsii.Number(403), CustomResponseBodyKey: jsii.String("forbidden")},
+		}},
+		CustomResponseBodies: &map[string]any{"forbidden": &awswafv2.CfnWebACL_CustomResponseBodyProperty{
+			ContentType: jsii.String("APPLICATION_JSON"), Content: jsii.String(`{"message":"Forbidden"}`),
+		}},
+		Rules: &[]any{&awswafv2.CfnWebACL_RuleProperty{
+			Name:             jsii.String("OriginKey"),
+			Priority:         jsii.Number(0),
+			Action:           &awswafv2.CfnWebACL_RuleActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
+			VisibilityConfig: visibility(metric),
+			Statement: &awswafv2.CfnWebACL_StatementProperty{RegexPatternSetReferenceStatement: &awswafv2.CfnWebACL_RegexPatternSetReferenceStatementProperty{
+				Arn:                 f.PatternSet.AttrArn(),
+				FieldToMatch:        &awswafv2.CfnWebACL_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "x-origin-verify"}},
+				TextTransformations: &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}},
+			}},
+		}},
+		VisibilityConfig: visibility(*name),
+	})
+	var target *string
+	if p.RestApi != nil {
+		target = p.RestApi.DeploymentStage().StageArn()
+	} else {
+		target = p.LoadBalancer.LoadBalancerArn()
+	}
+	f.OriginWebAclAssociation = awswafv2.NewCfnWebACLAssociation(f.Construct, jsii.String("OriginWebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
+		ResourceArn: target, WebAclArn: f.OriginWebAcl.AttrArn(),
+	})
+	if p.RestApi != nil {
+		// The stage must exist before WAF can attach to it.
+		f.OriginWebAclAssociation.Node().AddDependency(p.RestApi.DeploymentStage())
+	}
+}
+
+// buildApiKey is ModeApiKey's check at the origin, the post's: an API key
+// with the secret's value in the CloudFront_only usage plan, and an API key
+// required on every method.
+func (f *FrontDoor) buildApiKey(p *Props, key *string) {
+	stage := p.RestApi.DeploymentStage()
+	f.UsagePlan = awsapigateway.NewUsagePlan(f.Construct, jsii.String("UsagePlan"), &awsapigateway.UsagePlanProps{
+		Name:        jsii.String(UsagePlanName),
+		Description: jsii.String("Only CloudFront holds these keys: the front door's origin keys"),
+		ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: p.RestApi, Stage: stage}},
+	})
+	// The key's value is the post's intent done right: the template it
+	// comes from put the key's ID (!Ref ApiKey) in the header.
+	f.ApiKey = awsapigateway.NewCfnApiKey(f.Construct, jsii.String("ApiKey"), &awsapigateway.CfnApiKeyProps{
+		Enabled:     jsii.Bool(true),
+		Value:       key,
+		Description: jsii.String("First origin key (the secret's value at the first deployment); rotation disables it, never deletes it"),
+	})
+	f.UsagePlanKey = awsapigateway.NewCfnUsagePlanKey(f.Construct, jsii.String("UsagePlanKey"), &awsapigateway.CfnUsagePlanKeyProps{
+		KeyId: f.ApiKey.Ref(), KeyType: jsii.String("API_KEY"), UsagePlanId: f.UsagePlan.UsagePlanId(),
+	})
+	awscdk.Aspects_Of(p.RestApi).Add(&requireApiKey{api: *p.RestApi.Node().Path()}, nil)
+}
+
+// requireApiKey sets ApiKeyRequired on every method of the API, including
+// those added after the front door.
+type requireApiKey struct{ api string }
+
+// Visit implements awscdk.IAspect.
+func (*requireApiKey) Visit(node constructs.IConstruct) {
+	if m, ok := node.(awsapigateway.CfnMethod); ok {
+		m.SetApiKeyRequired(true)
+	}
+}
+
+// buildRotation deploys lambda/originkey and the rotation schedule. The
+// first rotation comes one interval after the first deployment, never while
+// the distribution is being created.
+func (f *FrontDoor) buildRotation(p *Props, mode Mode, env map[string]*string) {
+	schedule := p.RotationSchedule
+	if schedule == "" {
+		schedule = Monthly
+	}
+	f.RotationFunction = golambda.NewFunction(f.Construct, "Rotation", &golambda.Props{
+		Entry:       jsii.String("originkey"),
+		Description: jsii.String("Rotates the front door's origin key without dropping requests (" + string(mode) + " mode)"),
+		Environment: &env,
+		Timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
+	})
+	f.RotationSchedule = f.Secret.AddRotationSchedule(jsii.String("RotationSchedule"), &awssecretsmanager.RotationScheduleOptions{
+		RotationLambda:            f.RotationFunction.Function,
+		AutomaticallyAfter:        awscdk.Duration_Days(jsii.Number(schedule.Days())),
+		RotateImmediatelyOnUpdate: jsii.Bool(false),
+	})
+	role := f.RotationFunction.Role
+	stmt := func(actions []string, resources ...*string) awsiam.PolicyStatement {
+		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources})
+	}
+	distribution := awscdk.Stack_Of(f.Construct).FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudfront"), Region: jsii.String(""), Resource: jsii.String("distribution"), ResourceName: f.Distribution.DistributionId(),
+	})
+	role.AddToPrincipalPolicy(stmt([]string{"cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"}, distribution))
+	// CloudFront checks that whoever updates a distribution may read its web ACL.
+	role.AddToPrincipalPolicy(stmt([]string{"wafv2:GetWebACL"}, f.WebAclArn))
+	if mode == ModeHeader {
+		role.AddToPrincipalPolicy(stmt([]string{"wafv2:GetRegexPatternSet", "wafv2:UpdateRegexPatternSet"}, f.PatternSet.AttrArn()))
+		return
+	}
+	apigw := func(path string) *string {
+		return awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(":apigateway:"), awscdk.Aws_REGION(), jsii.String("::" + path),
+		})
+	}
+	planKeys := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/usageplans/"), f.UsagePlan.UsagePlanId(), jsii.String("/keys")})
+	tag := f.keyTag()
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("CreateOnlyTaggedApiKeys"), Actions: jsii.Strings("apigateway:POST"), Resources: &[]*string{apigw("/apikeys")},
+		Conditions: &map[string]any{
+			"StringEquals":              map[string]any{"aws:RequestTag/" + KeyTagKey: tag},
+			"ForAllValues:StringEquals": map[string]any{"aws:TagKeys": []string{KeyTagKey}},
+		},
+	}))
+	defaults.Suppress(role, "AwsSolutions-IAM5", "The rotation's API key IDs are not known in advance; DELETE applies only to keys carrying this construct's tag (aws:ResourceTag)",
+		"/Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\\/apikeys\\/\\*/")
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("DeleteOnlyTaggedApiKeys"), Actions: jsii.Strings("apigateway:DELETE"), Resources: &[]*string{apigw("/apikeys/*")},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + KeyTagKey: tag}},
+	}))
+	// Disable (never delete) the CloudFormation-owned first key.
+	role.AddToPrincipalPolicy(stmt([]string{"apigateway:PATCH"}, apigw("/apikeys/"+*f.ApiKey.Ref())))
+	// Find a key a retried step created by its name (names only: the handler
+	// never asks for values), and manage this usage plan's keys.
+	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET"}, apigw("/apikeys"), apigw(*planKeys)))
+	role.AddToPrincipalPolicy(stmt([]string{"apigateway:POST"}, apigw(*planKeys)))
+}

@@ -1,0 +1,97 @@
+package frontdoor
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+)
+
+// Mode is how the origin checks the origin key that CloudFront sends.
+type Mode string
+
+const (
+	// ModeHeader sends the key in X-Origin-Verify; a regional WAF web ACL on
+	// the origin (REST API stage or ALB) blocks requests without an accepted
+	// value. Rotation updates only the web ACL's regex pattern set.
+	ModeHeader Mode = "Header"
+	// ModeApiKey is the post's: the key is an API Gateway API key sent in
+	// x-api-key, in a usage plan named CloudFront_only bound to the stage, and
+	// every method of the API requires an API key. REST API origins only.
+	ModeApiKey Mode = "ApiKey"
+)
+
+// Schedule is how often the origin key rotates: the post's choices.
+type Schedule string
+
+const (
+	Daily       Schedule = "Daily"       // every day
+	Fortnightly Schedule = "Fortnightly" // every 14 days
+	Monthly     Schedule = "Monthly"     // every 30 days
+	Bimonthly   Schedule = "Bimonthly"   // every 60 days
+	Quarterly   Schedule = "Quarterly"   // every 90 days
+)
+
+// Days is the schedule's rotation interval, or 0 for an unknown schedule.
+func (s Schedule) Days() float64 {
+	return map[Schedule]float64{Daily: 1, Fortnightly: 14, Monthly: 30, Bimonthly: 60, Quarterly: 90}[s]
+}
+
+// Props configures a FrontDoor. The origin is required: exactly one of
+// RestApi and LoadBalancer. Every other field is optional; nil means the
+// default.
+type Props struct {
+	// RestApi is a regional REST API; its deployment stage is the origin.
+	RestApi awsapigateway.RestApi
+	// LoadBalancer is an Application Load Balancer origin (Header mode only).
+	// CloudFront checks the origin's certificate against the name it
+	// connects to, so it needs LoadBalancerDomainName (a name covered by the
+	// certificate on the ALB's HTTPS listener) or UseVpcOrigin.
+	LoadBalancer elbv2.IApplicationLoadBalancer
+	// LoadBalancerDomainName is the ALB's DNS name on its certificate.
+	LoadBalancerDomainName *string
+	// UseVpcOrigin reaches the ALB (which may then be internal) through a
+	// CloudFront VPC origin: over HTTPS to LoadBalancerDomainName when it is
+	// set, otherwise over HTTP inside the VPC. Default: false.
+	UseVpcOrigin *bool
+
+	// Mode is how the origin checks the key. Default: ModeHeader.
+	Mode Mode
+	// RotationSchedule is how often the key rotates. Default: Monthly. The
+	// first rotation happens one interval after the first deployment.
+	RotationSchedule Schedule
+
+	// DomainNames and Certificate (ACM, in us-east-1) serve the distribution
+	// on your names with viewer TLS at least TLSv1.2_2021. Default: the
+	// distribution's cloudfront.net name, whose default certificate pins the
+	// minimum to TLSv1.
+	DomainNames *[]*string
+	Certificate awscertificatemanager.ICertificate
+
+	// ExistingWebAclArn is a CLOUDFRONT-scope web ACL to attach instead of
+	// creating one. Required when the stack is not in us-east-1, where such
+	// ACLs must be created (see EdgeWebAcl). Mutually exclusive with
+	// RateLimit.
+	ExistingWebAclArn *string
+	// RateLimit is the edge web ACL's requests per viewer IP per 5 minutes
+	// (100 to 2,000,000,000). Default: 2000, the post's flood sample.
+	RateLimit *float64
+
+	// ExistingLogBucket receives CloudFront's access logs instead of a new
+	// bucket; it must have ACLs enabled (CloudFront writes with an ACL).
+	// Mutually exclusive with LogBucketProps.
+	ExistingLogBucket awss3.IBucket
+	// LogBucketProps are applied over the new log bucket's defaults
+	// (SSE-S3, public access blocked, SSL enforced, versioned, 365 days).
+	LogBucketProps *awss3.BucketProps
+
+	// CachePolicy replaces the managed CachingDisabled policy. Default: no
+	// caching, right for APIs.
+	CachePolicy awscloudfront.ICachePolicy
+	// ResponseHeadersPolicy replaces the managed SecurityHeadersPolicy.
+	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
+	// RemovalPolicy of the secret and the log bucket. Default: DESTROY.
+	RemovalPolicy *awscdk.RemovalPolicy
+}
