@@ -13,6 +13,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/apps/apistack"
 	"github.com/blueprints-cdk/blueprints/apps/containers"
 	"github.com/blueprints-cdk/blueprints/apps/emailstack"
+	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
 )
 
 func main() {
@@ -20,7 +21,13 @@ func main() {
 	app := awscdk.NewApp(nil)
 	env := environment()
 
-	apistack.NewApiStack(app, "ApiStack", &apistack.Props{StackProps: awscdk.StackProps{Env: env}})
+	apiProps := &apistack.Props{StackProps: awscdk.StackProps{Env: env}}
+	if *env.Region != frontdoor.EdgeRegion {
+		// The front door's edge web ACL must live in us-east-1.
+		edge := apistack.NewEdgeStack(app, "ApiEdgeStack", env)
+		apiProps.EdgeWebAclArn, apiProps.CrossRegionReferences = edge.WebAcl.Arn, jsii.Bool(true)
+	}
+	apistack.NewApiStack(app, "ApiStack", apiProps)
 	emailstack.NewEmailStack(app, "EmailStack", &emailstack.Props{StackProps: awscdk.StackProps{Env: env}})
 	containers.NewContainersStack(app, "ContainersStack", &containers.Props{StackProps: awscdk.StackProps{Env: env}})
 

@@ -1,6 +1,11 @@
 // Package apistack is the ApiStack sample: one REST API that hosts the
-// Comments API (dynamoproxy) and the cookie routes (cookieapi), with the
-// secured front door (frontdoor) joining when its construct lands.
+// Comments API (dynamoproxy) and the cookie routes (cookieapi), behind the
+// secured front door (frontdoor, Header mode): CloudFront with an edge web
+// ACL, and a regional web ACL that lets only CloudFront reach the stage.
+//
+// CLOUDFRONT-scope web ACLs can only be created in us-east-1. When ApiStack
+// is elsewhere, NewEdgeStack creates the edge web ACL in a small us-east-1
+// stack, and ApiStack reads its ARN through CDK's cross-region references.
 package apistack
 
 import (
@@ -10,6 +15,7 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/constructs/cookieapi"
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
+	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
 )
 
 // CloudWatchRoleContext is the context key that makes ApiStack create the
@@ -20,6 +26,10 @@ const CloudWatchRoleContext = "apiGatewayCloudWatchRole"
 // Props configures the ApiStack sample.
 type Props struct {
 	awscdk.StackProps
+	// EdgeWebAclArn is the front door's CLOUDFRONT-scope web ACL, from an
+	// EdgeStack. Required when the stack's region is not us-east-1; in
+	// us-east-1, nil makes the front door create its own.
+	EdgeWebAclArn *string
 }
 
 // ApiStack is the sample API stack.
@@ -29,6 +39,8 @@ type ApiStack struct {
 	Comments *dynamoproxy.ApiGatewayToDynamoDB
 	// Cookies are GET /cookie and GET, POST /profile on the same API.
 	Cookies *cookieapi.CookieApi
+	// FrontDoor is CloudFront and WAF in front of the API, in Header mode.
+	FrontDoor *frontdoor.FrontDoor
 }
 
 // NewApiStack builds the sample API stack.
@@ -43,9 +55,40 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 		CreateCloudWatchRole: jsii.Bool(createRole == true || createRole == "true"),
 	})
 	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{ExistingRestApi: s.Comments.RestApi})
+	s.FrontDoor = frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{
+		RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn,
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("DistributionUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The API through the front door (CloudFront and WAF): use this one"),
+		Value:       awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), s.FrontDoor.Distribution.DistributionDomainName(), jsii.String("/")}),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
-		Description: jsii.String("The REST API's stage URL (direct, without the front door)"),
+		Description: jsii.String("The REST API's stage URL, direct: its web ACL answers 403 to requests that did not come through CloudFront"),
 		Value:       s.Comments.CreatedRestApi.Url(),
 	})
 	return s
+}
+
+// EdgeStack is the us-east-1 companion of an ApiStack in another region: it
+// holds the front door's CLOUDFRONT-scope web ACL.
+type EdgeStack struct {
+	awscdk.Stack
+	// WebAcl is the edge web ACL; pass WebAcl.Arn as Props.EdgeWebAclArn.
+	WebAcl *frontdoor.EdgeWebAcl
+}
+
+// NewEdgeStack builds the companion stack in us-east-1 (in the account of
+// env, which may be nil), with cross-region references turned on so that an
+// ApiStack in another region can read the web ACL's ARN. That ApiStack needs
+// CrossRegionReferences too.
+func NewEdgeStack(scope constructs.Construct, id string, env *awscdk.Environment) *EdgeStack {
+	edgeEnv := &awscdk.Environment{Region: jsii.String(frontdoor.EdgeRegion)}
+	if env != nil {
+		edgeEnv.Account = env.Account
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Env: edgeEnv, CrossRegionReferences: jsii.Bool(true),
+		Description: jsii.String("The front door's edge web ACL (CLOUDFRONT scope lives in us-east-1)"),
+	})
+	return &EdgeStack{Stack: stack, WebAcl: frontdoor.NewEdgeWebAcl(stack, "EdgeWebAcl", nil)}
 }

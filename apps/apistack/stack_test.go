@@ -4,18 +4,42 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/apps/apistack"
 	"github.com/blueprints-cdk/blueprints/assertions"
 )
 
+var usEast1 = &apistack.Props{StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}}}
+
 var apiStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
-	return apistack.NewApiStack(app, "ApiStack", nil).Stack
+	return apistack.NewApiStack(app, "ApiStack", usEast1).Stack
 })
 
 var apiStackWithRole = assertions.Cached(func(app awscdk.App) awscdk.Stack {
-	return apistack.NewApiStack(app, "ApiStackWithCloudWatchRole", nil).Stack
+	return apistack.NewApiStack(app, "ApiStackWithCloudWatchRole", usEast1).Stack
 }, assertions.WithContext(apistack.CloudWatchRoleContext, "true"))
+
+// In another region, the edge web ACL comes from the us-east-1 companion.
+var europe = &awscdk.Environment{Region: jsii.String("eu-west-1"), Account: jsii.String("111111111111")}
+
+func inEurope(app awscdk.App) (*apistack.EdgeStack, *apistack.ApiStack) {
+	edge := apistack.NewEdgeStack(app, "ApiEdgeStack", europe)
+	return edge, apistack.NewApiStack(app, "ApiStackEurope", &apistack.Props{
+		StackProps:    awscdk.StackProps{Env: europe, CrossRegionReferences: jsii.Bool(true)},
+		EdgeWebAclArn: edge.WebAcl.Arn,
+	})
+}
+
+var apiStackInEurope = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	_, api := inEurope(app)
+	return api.Stack
+})
+
+var edgeStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	edge, _ := inEurope(app)
+	return edge.Stack
+})
 
 func TestCommentsAPIIsThere(t *testing.T) {
 	r := apiStack(t)
@@ -51,8 +75,51 @@ func TestTheAccountWideCloudWatchRoleIsOptIn(t *testing.T) {
 	}
 }
 
+func TestTheAPIIsBehindTheFrontDoor(t *testing.T) {
+	for _, r := range []*assertions.Result{apiStack(t), apiStackInEurope(t)} {
+		assertions.ResourceCountIs(t, r, "AWS::CloudFront::Distribution", 1)
+		// Header mode: the regional web ACL on the stage, no API keys.
+		assertions.HasResourceProperties(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "REGIONAL"})
+		assertions.HasResourceProperties(t, r, "AWS::WAFv2::WebACLAssociation", map[string]any{
+			"ResourceArn": assertions.ObjectLike(map[string]any{"Fn::Join": assertions.AnyValue()}),
+		})
+		assertions.ResourceCountIs(t, r, "AWS::ApiGateway::UsagePlan", 0)
+		assertions.HasOutput(t, r, "DistributionUrl", map[string]any{"Value": map[string]any{"Fn::Join": []any{"", []any{
+			"https://", map[string]any{"Fn::GetAtt": []any{assertions.FirstID(t, r, "AWS::CloudFront::Distribution", nil), "DomainName"}}, "/",
+		}}}})
+		assertions.HasOutput(t, r, "ApiUrl", map[string]any{"Value": assertions.AnyValue()})
+	}
+	// In us-east-1 the stack holds its edge web ACL.
+	assertions.HasResourceProperties(t, apiStack(t), "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+}
+
+func TestOutsideUsEast1TheEdgeWebAclComesFromTheCompanionStack(t *testing.T) {
+	r := apiStackInEurope(t)
+	assertions.ResourceCountIs(t, r, "AWS::WAFv2::WebACL", 1) // the regional one only
+	d := assertions.FindOne(t, r, "AWS::CloudFront::Distribution", nil)["DistributionConfig"].(map[string]any)
+	// CDK's cross-region reference: the companion's output, read by CloudFormation.
+	ref, _ := d["WebACLId"].(map[string]any)["Fn::GetStackOutput"].(map[string]any)
+	if ref["Region"] != "us-east-1" || ref["StackName"] != "ApiEdgeStack" || ref["OutputName"] == nil {
+		t.Errorf("WebACLId %s", assertions.JSON(d["WebACLId"]))
+	}
+	e := edgeStack(t)
+	assertions.ResourceCountIs(t, e, "AWS::WAFv2::WebACL", 1)
+	assertions.HasResourceProperties(t, e, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+	assertions.HasOutput(t, e, ref["OutputName"].(string), map[string]any{
+		"Value": map[string]any{"Fn::GetAtt": []any{assertions.FirstID(t, e, "AWS::WAFv2::WebACL", nil), "Arn"}},
+	})
+	if e.Stack.Region() == nil || *e.Stack.Region() != "us-east-1" {
+		t.Errorf("the edge stack is in %v", e.Stack.Region())
+	}
+}
+
 func TestSuite(t *testing.T) {
 	assertions.Suite(t, apiStack(t))
+}
+
+func TestSuiteInEurope(t *testing.T) {
+	assertions.Suite(t, apiStackInEurope(t))
+	assertions.Suite(t, edgeStack(t))
 }
 
 func TestSuiteWithCloudWatchRole(t *testing.T) {
