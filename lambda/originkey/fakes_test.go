@@ -353,7 +353,7 @@ func (w *world) distribution() string {
 
 // newWorld starts the fakes with one current value, accepted and sent, and a
 // handler whose real clients talk to them; mode is Header or ApiKey.
-func newWorld(t *testing.T, mode, random string) (*world, *Handler) {
+func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 	w := &world{
 		mode:     mode,
 		versions: map[string]*version{"v0": {value: "current0", stages: []string{"AWSCURRENT"}}},

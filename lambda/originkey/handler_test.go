@@ -270,3 +270,29 @@ func BenchmarkNewKey(b *testing.B) {
 		NewKey(r)
 	}
 }
+
+// BenchmarkRotation is one whole rotation (four steps, every HTTP call to the
+// fakes through the real SDK clients).
+func BenchmarkRotation(b *testing.B) {
+	for _, mode := range []string{"Header", "ApiKey"} {
+		b.Run(mode, func(b *testing.B) {
+			w, h := newWorld(b, mode, "\x01")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				token := fmt.Sprint("v", i)
+				w.versions[token] = &version{stages: []string{"AWSPENDING"}}
+				h.Random = strings.NewReader(strings.Repeat(string(rune(i%100+1)), 1000))
+				for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
+					w.status = "Deployed"
+					if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: token}); err != nil {
+						b.Fatalf("%s: %v", s, err)
+					}
+				}
+				w.versions[token].stages = []string{"AWSCURRENT"}
+				delete(w.versions, fmt.Sprint("v", i-2)) // as Secrets Manager drops unlabelled versions
+			}
+		})
+	}
+}
