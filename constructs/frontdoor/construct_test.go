@@ -305,6 +305,10 @@ func TestRotationIsScheduledButNeverOnTheFirstDeployment(t *testing.T) {
 			t.Errorf("%s = %v days", s, s.Days())
 		}
 	}
+	// Secrets Manager, and only it, may invoke the rotation Lambda.
+	assertions.HasResourceProperties(t, header(t), "AWS::Lambda::Permission", map[string]any{
+		"Action": "lambda:InvokeFunction", "Principal": "secretsmanager.amazonaws.com",
+	})
 	// The Lambda knows what to rotate.
 	env := func(r *assertions.Result) string {
 		fn := assertions.FindOne(t, r, "AWS::Lambda::Function", map[string]any{"Handler": "bootstrap"})
@@ -413,6 +417,9 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
 			return &frontdoor.Props{RestApi: api(s), ExistingWebAclArn: jsii.String("arn"), RateLimit: jsii.Number(100)}
 		}, []string{"Props.ExistingWebAclArn and Props.RateLimit are mutually exclusive"}},
+		{"eu-west-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), ExistingWebAclArn: jsii.String("arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/a/b")}
+		}, []string{"is not a CLOUDFRONT-scope web ACL"}},
 		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
 			return &frontdoor.Props{RestApi: api(s), RateLimit: jsii.Number(5)}
 		}, []string{"RateLimit 5", "10 to 2,000,000,000"}},

@@ -27,6 +27,7 @@ package frontdoor
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -165,6 +166,8 @@ func check(scope constructs.Construct, p *Props) error {
 		return fmt.Errorf("Props.DomainNames and Props.Certificate go together: the certificate (in us-east-1) must cover the names")
 	case p.ExistingWebAclArn != nil && p.RateLimit != nil:
 		return fmt.Errorf("Props.ExistingWebAclArn and Props.RateLimit are mutually exclusive: the rate limit belongs to the web ACL the construct would create")
+	case p.ExistingWebAclArn != nil && !*awscdk.Token_IsUnresolved(p.ExistingWebAclArn) && !strings.Contains(*p.ExistingWebAclArn, ":global/webacl/"):
+		return fmt.Errorf("Props.ExistingWebAclArn %q is not a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)", *p.ExistingWebAclArn)
 	case p.ExistingLogBucket != nil && p.LogBucketProps != nil:
 		return fmt.Errorf("Props.ExistingLogBucket and Props.LogBucketProps are mutually exclusive")
 	case p.ExistingWebAclArn == nil:

@@ -27,11 +27,16 @@ const (
 type Schedule string
 
 const (
-	Daily       Schedule = "Daily"       // every day
-	Fortnightly Schedule = "Fortnightly" // every 14 days
-	Monthly     Schedule = "Monthly"     // every 30 days
-	Bimonthly   Schedule = "Bimonthly"   // every 60 days
-	Quarterly   Schedule = "Quarterly"   // every 90 days
+	// Daily rotates every day.
+	Daily Schedule = "Daily"
+	// Fortnightly rotates every 14 days.
+	Fortnightly Schedule = "Fortnightly"
+	// Monthly rotates every 30 days.
+	Monthly Schedule = "Monthly"
+	// Bimonthly rotates every 60 days.
+	Bimonthly Schedule = "Bimonthly"
+	// Quarterly rotates every 90 days.
+	Quarterly Schedule = "Quarterly"
 )
 
 // Days is the schedule's rotation interval, or 0 for an unknown schedule.
@@ -83,8 +88,10 @@ type Props struct {
 	// bucket; it must have ACLs enabled (CloudFront writes with an ACL).
 	// Mutually exclusive with LogBucketProps.
 	ExistingLogBucket awss3.IBucket
-	// LogBucketProps are applied over the new log bucket's defaults
-	// (SSE-S3, public access blocked, SSL enforced, versioned, 365 days).
+	// LogBucketProps configure the new log bucket. Default: versioned, logs
+	// kept 365 days, RemovalPolicy. Whatever they say, the bucket is SSE-S3
+	// encrypted, blocks public access, enforces SSL and lets CloudFront write
+	// with an ACL (object writer).
 	LogBucketProps *awss3.BucketProps
 
 	// CachePolicy replaces the managed CachingDisabled policy. Default: no
@@ -92,6 +99,6 @@ type Props struct {
 	CachePolicy awscloudfront.ICachePolicy
 	// ResponseHeadersPolicy replaces the managed SecurityHeadersPolicy.
 	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
-	// RemovalPolicy of the secret and the log bucket. Default: DESTROY.
+	// RemovalPolicy of the secret and the log bucket. Default: RETAIN.
 	RemovalPolicy *awscdk.RemovalPolicy
 }
