@@ -42,6 +42,7 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
 
 const (
@@ -52,12 +53,12 @@ const (
 	// OriginID is the distribution's origin, which carries the header.
 	OriginID = "FrontDoorOrigin"
 	// KeyLength is the origin key's length (letters and digits).
-	KeyLength = 48
+	KeyLength = originkey.KeyLength
 	// UsagePlanName is ModeApiKey's usage plan, as in the post.
 	UsagePlanName = "CloudFront_only"
-	// KeyTagKey is the tag the rotation puts on the API keys it creates
-	// (lambda/originkey's TagKey); its value is unique to the construct.
-	KeyTagKey = "blueprints:origin-key"
+	// KeyTagKey is the tag the rotation puts on the API keys it creates; its
+	// value is unique to the construct.
+	KeyTagKey = originkey.TagKey
 )
 
 // FrontDoor is the distribution, its web ACLs and the rotating origin key.
@@ -125,15 +126,15 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 	f.buildDistribution(props, origin(props, map[string]*string{header: key}))
 
 	env := map[string]*string{
-		"MODE": jsii.String(string(mode)), "DISTRIBUTION_ID": f.Distribution.DistributionId(),
-		"ORIGIN_ID": jsii.String(OriginID), "HEADER_NAME": jsii.String(header),
+		originkey.EnvMode: jsii.String(string(mode)), originkey.EnvDistributionID: f.Distribution.DistributionId(),
+		originkey.EnvOriginID: jsii.String(OriginID), originkey.EnvHeaderName: jsii.String(header),
 	}
 	if mode == ModeHeader {
 		f.buildOriginWebAcl(props, key)
-		env["PATTERN_SET_NAME"], env["PATTERN_SET_ID"] = f.PatternSet.Name(), f.PatternSet.AttrId()
+		env[originkey.EnvPatternSetName], env[originkey.EnvPatternSetID] = f.PatternSet.Name(), f.PatternSet.AttrId()
 	} else {
 		f.buildApiKey(props, key)
-		env["USAGE_PLAN_ID"], env["BOOTSTRAP_KEY_ID"], env["KEY_TAG"] = f.UsagePlan.UsagePlanId(), f.ApiKey.Ref(), f.keyTag()
+		env[originkey.EnvUsagePlanID], env[originkey.EnvBootstrapKeyID], env[originkey.EnvKeyTag] = f.UsagePlan.UsagePlanId(), f.ApiKey.Ref(), f.keyTag()
 	}
 	f.buildRotation(props, mode, env)
 	return f

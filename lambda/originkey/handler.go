@@ -37,11 +37,12 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
 
-// KeyLength is the length of an origin key: 48 characters of [A-Za-z0-9],
-// about 285 bits.
-const KeyLength = 48
+// KeyLength is the length of an origin key, in characters of [A-Za-z0-9].
+const KeyLength = originkey.KeyLength
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -254,6 +254,12 @@ func TestKeysAndPatterns(t *testing.T) {
 	if err != nil || len(k) != KeyLength || strings.Trim(k, alphabet) != "" {
 		t.Errorf("key %q %v", k, err)
 	}
+	// The template writes a key's pattern as "^" + key + "$" (keys are
+	// letters and digits); the handler must write the same, or it would see
+	// a difference where there is none.
+	if got := Patterns([]string{k}); len(got) != 1 || got[0] != "^"+k+"$" {
+		t.Errorf("pattern of %q: %v", k, got)
+	}
 	if _, err := NewKey(strings.NewReader("short")); err == nil {
 		t.Error("a short random source must be an error")
 	}

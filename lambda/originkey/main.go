@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+
+	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
 
 func main() {
@@ -25,7 +27,7 @@ func main() {
 		}
 		return v
 	}
-	cfg := Config{DistributionID: env("DISTRIBUTION_ID"), OriginID: env("ORIGIN_ID"), HeaderName: env("HEADER_NAME")}
+	cfg := Config{DistributionID: env(originkey.EnvDistributionID), OriginID: env(originkey.EnvOriginID), HeaderName: env(originkey.EnvHeaderName)}
 	// Lambda gives the function's credentials and region in its environment.
 	// Reading them directly, instead of config.LoadDefaultConfig, leaves the
 	// SSO, STS and IMDS clients out of a binary that must stay under 10 MB.
@@ -35,11 +37,11 @@ func main() {
 			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")),
 	}
 	var origin Origin
-	switch mode := env("MODE"); mode {
+	switch mode := env(originkey.EnvMode); mode {
 	case "Header":
-		origin = &PatternSet{WAF: wafv2.NewFromConfig(awsCfg), Name: env("PATTERN_SET_NAME"), ID: env("PATTERN_SET_ID"), Scope: waftypes.ScopeRegional}
+		origin = &PatternSet{WAF: wafv2.NewFromConfig(awsCfg), Name: env(originkey.EnvPatternSetName), ID: env(originkey.EnvPatternSetID), Scope: waftypes.ScopeRegional}
 	case "ApiKey":
-		origin = &APIKeys{APIGateway: apigateway.NewFromConfig(awsCfg), UsagePlanID: env("USAGE_PLAN_ID"), Bootstrap: env("BOOTSTRAP_KEY_ID"), Tag: env("KEY_TAG")}
+		origin = &APIKeys{APIGateway: apigateway.NewFromConfig(awsCfg), UsagePlanID: env(originkey.EnvUsagePlanID), Bootstrap: env(originkey.EnvBootstrapKeyID), Tag: env(originkey.EnvKeyTag)}
 	default:
 		fmt.Fprintf(os.Stderr, "origin key rotation: MODE is %q, want Header or ApiKey\n", mode)
 		os.Exit(1)

@@ -16,6 +16,8 @@ import (
 	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+
+	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
 
 // Origin is what the origin accepts. Accept makes it accept exactly the given
@@ -80,10 +82,10 @@ func Patterns(values []string) []string {
 	return out
 }
 
-// TagKey is the tag the rotation puts on the API keys it creates. Its IAM
-// policy lets it create keys only with this tag (and Tag as its value) and
-// delete only keys that carry it.
-const TagKey = "blueprints:origin-key"
+// TagKey is the tag the rotation puts on the API keys it creates, with
+// APIKeys.Tag as its value. Its IAM policy lets it create keys only with
+// this tag and delete only keys that carry it.
+const TagKey = originkey.TagKey
 
 // APIKeys is ApiKey mode: API Gateway API keys whose values are the accepted
 // values, in the usage plan (CloudFront_only) bound to the API's stage.
