@@ -351,6 +351,9 @@ func TestTheRotationLambdaMayTouchOnlyItsOwnResources(t *testing.T) {
 			t.Errorf("Header policy lacks %s:\n%s", want, h)
 		}
 	}
+	if strings.Contains(h, "wafv2:UpdateWebACL") || strings.Contains(h, "wafv2:Delete") {
+		t.Error("rotation updates only the pattern set, never a web ACL")
+	}
 	if strings.Contains(h, "apigateway:") {
 		t.Error("Header mode needs no API Gateway access")
 	}
@@ -434,16 +437,34 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 	for _, c := range cases {
 		assertions.PanicsWith(t, build(c.region, c.props), append([]string{`frontdoor.NewFrontDoor "FrontDoor"`}, c.want...)...)
 	}
-	// A VPC origin needs no domain name; it reaches the ALB over the VPC.
-	build("us-east-1", func(s awscdk.Stack) *frontdoor.Props {
-		vpc := awsec2.NewVpc(s, jsii.String("Vpc"), nil)
-		lb := elbv2.NewApplicationLoadBalancer(s, jsii.String("Lb"), &elbv2.ApplicationLoadBalancerProps{Vpc: vpc})
-		return &frontdoor.Props{LoadBalancer: lb, UseVpcOrigin: jsii.Bool(true)}
-	})()
 	assertions.PanicsWith(t, func() {
 		stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Edge"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}})
 		frontdoor.NewEdgeWebAcl(stack, "Edge", nil)
 	}, `frontdoor.NewEdgeWebAcl "Edge"`, "only be created in us-east-1")
+}
+
+// A VPC origin needs no public name: CloudFront reaches the (internal) ALB
+// inside the VPC.
+var vpcOrigin = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String("FrontDoorVpcOrigin"), usEast1)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+	lb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Lb"), &elbv2.ApplicationLoadBalancerProps{Vpc: vpc})
+	frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{LoadBalancer: lb, UseVpcOrigin: jsii.Bool(true)})
+	return stack
+})
+
+func TestAnAlbCanBeReachedThroughAVpcOrigin(t *testing.T) {
+	r := vpcOrigin(t)
+	assertions.HasResourceProperties(t, r, "AWS::CloudFront::VpcOrigin", map[string]any{
+		"VpcOriginEndpointConfig": assertions.ObjectLike(map[string]any{"OriginProtocolPolicy": "http-only"}),
+	})
+	o := origin(t, r)
+	if o["VpcOriginConfig"] == nil || assertions.JSON(o["OriginCustomHeaders"]) == "null" {
+		t.Errorf("origin %s", assertions.JSON(o))
+	}
+	assertions.HasResourceProperties(t, r, "AWS::WAFv2::WebACLAssociation", map[string]any{
+		"ResourceArn": map[string]any{"Ref": assertions.FirstID(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)},
+	})
 }
 
 func TestSuite(t *testing.T) {
