@@ -115,17 +115,8 @@ func (a *AlbToEcsServices) buildLoadBalancer(p *Props) {
 	if p.ExistingAccessLogBucket != nil {
 		a.AccessLogs = p.ExistingAccessLogBucket
 	} else {
-		bucket := awss3.NewBucket(a.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
-			// ALB can only write to SSE-S3 buckets, not SSE-KMS.
-			Encryption:        awss3.BucketEncryption_S3_MANAGED,
-			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-			EnforceSSL:        jsii.Bool(true),
-			Versioned:         jsii.Bool(true),
-			RemovalPolicy:     defaults.RemovalPolicy(p.RemovalPolicy),
-			LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(365))}},
-		})
-		defaults.Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
-		a.AccessLogs = bucket
+		// ALB can only write to SSE-S3 buckets, not SSE-KMS.
+		a.AccessLogs = defaults.LogBucket(a.Construct, "AccessLogs", nil, defaults.RemovalPolicy(p.RemovalPolicy), false)
 	}
 	a.LoadBalancer.LogAccessLogs(a.AccessLogs, jsii.String("alb"))
 

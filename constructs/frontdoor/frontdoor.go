@@ -186,27 +186,7 @@ func (f *FrontDoor) buildLogBucket(p *Props, removal awscdk.RemovalPolicy) {
 		f.LogBucket = p.ExistingLogBucket
 		return
 	}
-	bp := awss3.BucketProps{}
-	if p.LogBucketProps != nil {
-		bp = *p.LogBucketProps
-	}
-	// Security settings are not negotiable; the rest are defaults.
-	bp.Encryption = awss3.BucketEncryption_S3_MANAGED // CloudFront standard logs cannot use SSE-KMS with a customer key here
-	bp.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
-	bp.EnforceSSL = jsii.Bool(true)
-	bp.ObjectOwnership = awss3.ObjectOwnership_OBJECT_WRITER // CloudFront writes logs with an ACL
-	if bp.Versioned == nil {
-		bp.Versioned = jsii.Bool(true)
-	}
-	if bp.RemovalPolicy == "" {
-		bp.RemovalPolicy = removal
-	}
-	if bp.LifecycleRules == nil {
-		bp.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(365))}}
-	}
-	bucket := awss3.NewBucket(f.Construct, jsii.String("AccessLogs"), &bp)
-	defaults.Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
-	f.LogBucket = bucket
+	f.LogBucket = defaults.LogBucket(f.Construct, "AccessLogs", p.LogBucketProps, removal, true)
 }
 
 // origin is CloudFront's view of the origin: HTTPS only with TLS 1.2,

@@ -1,6 +1,7 @@
 // Package defaults holds the secure defaults that every Blueprints construct
 // shares, so that no construct copies them: log retention, table settings,
-// removal policy and the one cdk-nag suppression helper.
+// removal policy, VPCs, access-log buckets and the one cdk-nag suppression
+// helper.
 package defaults
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -129,4 +131,35 @@ func Vpc(scope constructs.Construct, props *awsec2.VpcProps) awsec2.Vpc {
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
 	})
 	return vpc
+}
+
+// LogBucket creates a bucket for a service's access logs from props (may be
+// nil; default: versioned, objects expire after 365 days, removal). Whatever
+// props say, it is SSE-S3 encrypted (log delivery needs no key policy),
+// blocks public access and refuses requests without TLS. writerACLs lets the
+// service write with an ACL (object writer ownership), as CloudFront's
+// standard logs do. Its own access is not logged: that would recurse.
+func LogBucket(scope constructs.Construct, id string, props *awss3.BucketProps, removal awscdk.RemovalPolicy, writerACLs bool) awss3.Bucket {
+	bp := awss3.BucketProps{}
+	if props != nil {
+		bp = *props
+	}
+	bp.Encryption = awss3.BucketEncryption_S3_MANAGED
+	bp.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
+	bp.EnforceSSL = jsii.Bool(true)
+	if writerACLs {
+		bp.ObjectOwnership = awss3.ObjectOwnership_OBJECT_WRITER
+	}
+	if bp.Versioned == nil {
+		bp.Versioned = jsii.Bool(true)
+	}
+	if bp.RemovalPolicy == "" {
+		bp.RemovalPolicy = removal
+	}
+	if bp.LifecycleRules == nil {
+		bp.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(365))}}
+	}
+	bucket := awss3.NewBucket(scope, jsii.String(id), &bp)
+	Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
+	return bucket
 }
