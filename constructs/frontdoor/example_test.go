@@ -17,16 +17,16 @@ func ExampleNewFrontDoor() {
 	stack := awscdk.NewStack(app, jsii.String("Example"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Region: jsii.String("us-east-1")},
 	})
-	api := awsapigateway.NewRestApi(stack, jsii.String("Api"), &awsapigateway.RestApiProps{
-		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-	})
+	// CloudFront is the edge, so the APIs are regional.
+	regional := &awsapigateway.RestApiProps{EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}}
+	api := awsapigateway.NewRestApi(stack, jsii.String("Api"), regional)
 	api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
 
 	// Header mode, rotating monthly: the API answers only CloudFront.
 	door := frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{RestApi: api})
 
 	// The post's ApiKey mode, rotating every 14 days, on a second API.
-	other := awsapigateway.NewRestApi(stack, jsii.String("Other"), nil)
+	other := awsapigateway.NewRestApi(stack, jsii.String("Other"), regional)
 	other.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
 	keyed := frontdoor.NewFrontDoor(stack, "KeyedFrontDoor", &frontdoor.Props{
 		RestApi: other, Mode: frontdoor.ModeApiKey, RotationSchedule: frontdoor.Fortnightly,
