@@ -49,6 +49,8 @@ func (s Schedule) Days() float64 {
 // default.
 type Props struct {
 	// RestApi is a regional REST API; its deployment stage is the origin.
+	// (An edge-optimized API would put a second, unprotected CloudFront
+	// distribution of API Gateway's in the path.)
 	RestApi awsapigateway.RestApi
 	// LoadBalancer is an Application Load Balancer origin (Header mode only).
 	// CloudFront checks the origin's certificate against the name it
