@@ -326,7 +326,8 @@ func (f *FrontDoor) buildApiKey(p *Props, key *string) {
 }
 
 // requireApiKey sets ApiKeyRequired on every method of the API, including
-// those added after the front door.
+// those added after the front door. jsii passes a Go aspect by reference,
+// which an empty struct cannot be; api (the API's path) makes it one.
 type requireApiKey struct{ api string }
 
 // Visit implements awscdk.IAspect.

@@ -42,7 +42,6 @@ type world struct {
 	status   string // CloudFront distribution status
 	etag     int
 	fail     map[string]bool // operations that fail (an outage)
-	calls    []string
 }
 
 type version struct {
@@ -84,17 +83,26 @@ func jsonError(rw http.ResponseWriter, typ, msg string) {
 	json.NewEncoder(rw).Encode(map[string]string{"__type": typ, "message": msg})
 }
 
+// jsonRequest reads a JSON 1.1 request (Secrets Manager, WAFv2): its
+// operation, named by X-Amz-Target, and its body. It answers an outage of
+// that operation (w.fail["<service>:<op>"]) itself, with ok false.
+func (w *world) jsonRequest(rw http.ResponseWriter, r *http.Request, service, targetPrefix, outage string) (op string, in map[string]any, ok bool) {
+	op = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if w.fail[service+":"+op] {
+		jsonError(rw, outage, "outage")
+		return op, nil, false
+	}
+	json.NewDecoder(r.Body).Decode(&in)
+	return op, in, true
+}
+
 func (w *world) secretsManager(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
-	w.calls = append(w.calls, "sm:"+op)
-	if w.fail["sm:"+op] {
-		jsonError(rw, "InternalServiceError", "outage")
+	op, in, ok := w.jsonRequest(rw, r, "sm", "secretsmanager.", "InternalServiceError")
+	if !ok {
 		return
 	}
-	var in map[string]any
-	json.NewDecoder(r.Body).Decode(&in)
 	out := map[string]any{}
 	switch op {
 	case "DescribeSecret":
@@ -151,14 +159,10 @@ func (w *world) secretsManager(rw http.ResponseWriter, r *http.Request) {
 func (w *world) waf(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSWAF_20190729.")
-	w.calls = append(w.calls, "waf:"+op)
-	if w.fail["waf:"+op] {
-		jsonError(rw, "WAFInternalErrorException", "outage")
+	op, in, ok := w.jsonRequest(rw, r, "waf", "AWSWAF_20190729.", "WAFInternalErrorException")
+	if !ok {
 		return
 	}
-	var in map[string]any
-	json.NewDecoder(r.Body).Decode(&in)
 	switch op {
 	case "GetRegexPatternSet":
 		var list []map[string]string
@@ -202,7 +206,6 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 	} else if len(parts) == 2 {
 		route += "/{id}"
 	}
-	w.calls = append(w.calls, "ag:"+route)
 	if w.fail["ag:"+route] {
 		restError(rw, 503, "ServiceUnavailableException", "outage")
 		return
@@ -306,7 +309,6 @@ func (w *world) cloudFront(rw http.ResponseWriter, r *http.Request) {
 	defer w.mu.Unlock()
 	config := strings.HasSuffix(r.URL.Path, "/config")
 	op := r.Method + map[bool]string{true: " config", false: ""}[config]
-	w.calls = append(w.calls, "cf:"+op)
 	if w.fail["cf:"+op] {
 		rw.WriteHeader(500)
 		io.WriteString(rw, `<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>outage</Message></Error></ErrorResponse>`)
