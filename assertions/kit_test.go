@@ -14,7 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/assertions"
-	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // badStack breaks each rule the kit checks, once.
@@ -183,5 +183,5 @@ func TestSuppressRequiresAReason(t *testing.T) {
 		}
 	}()
 	app := awscdk.NewApp(nil)
-	defaults.Suppress(awscdk.NewStack(app, jsii.String("S"), nil), "AwsSolutions-IAM5", "")
+	nag.Suppress(awscdk.NewStack(app, jsii.String("S"), nil), "AwsSolutions-IAM5", "")
 }

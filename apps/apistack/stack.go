@@ -16,6 +16,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/constructs/cookieapi"
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
 // CloudWatchRoleContext is the context key that makes ApiStack create the
@@ -52,9 +53,9 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	s := &ApiStack{Stack: stack}
 	createRole := stack.Node().TryGetContext(jsii.String(CloudWatchRoleContext))
 	s.Comments = dynamoproxy.NewApiGatewayToDynamoDB(stack, "Comments", &dynamoproxy.Props{
-		CreateCloudWatchRole: jsii.Bool(createRole == true || createRole == "true"),
+		Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole == true || createRole == "true")},
 	})
-	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{ExistingRestApi: s.Comments.RestApi})
+	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
 	s.FrontDoor = frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{
 		RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn,
 	})

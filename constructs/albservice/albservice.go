@@ -29,7 +29,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
-	"github.com/blueprints-cdk/blueprints/internal/restapi"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
+	"github.com/blueprints-cdk/blueprints/internal/routes"
 )
 
 // AlbToEcsServices is the load balancer, its listeners and the services.
@@ -76,27 +77,22 @@ func NewAlbToEcsServices(scope constructs.Construct, id string, props *Props) *A
 	if props == nil {
 		props = &Props{}
 	}
-	if props.ExistingCluster != nil && props.VpcProps != nil {
-		panic(fmt.Sprintf("albservice.NewAlbToEcsServices %q: Props.ExistingCluster and Props.VpcProps are mutually exclusive: the load balancer goes in the cluster's VPC", id))
+	c, err := resolve(props, awscdk.Stack_Of(scope).Region())
+	if err != nil {
+		panic(fmt.Sprintf("albservice.NewAlbToEcsServices %q: %v", id, err))
 	}
-	if defaults.Bool(props.Ec2, false) && props.ExistingCluster == nil {
-		panic(fmt.Sprintf("albservice.NewAlbToEcsServices %q: Props.Ec2 needs Props.ExistingCluster with EC2 capacity (constructs/spotcluster, for example)", id))
-	}
-	if *awscdk.Token_IsUnresolved(awscdk.Stack_Of(scope).Region()) {
-		panic(fmt.Sprintf("albservice.NewAlbToEcsServices %q: the stack needs an explicit region (StackProps.Env.Region): ALB access logging depends on it", id))
-	}
-	a := &AlbToEcsServices{Construct: constructs.NewConstruct(scope, jsii.String(id)), ec2: defaults.Bool(props.Ec2, false)}
-	a.buildCluster(props)
-	a.buildLoadBalancer(props)
+	a := &AlbToEcsServices{Construct: constructs.NewConstruct(scope, jsii.String(id)), ec2: c.ec2}
+	a.buildCluster(c)
+	a.buildLoadBalancer(c)
 	return a
 }
 
-func (a *AlbToEcsServices) buildCluster(p *Props) {
-	if p.ExistingCluster != nil {
-		a.Cluster, a.Vpc = p.ExistingCluster, p.ExistingCluster.Vpc()
+func (a *AlbToEcsServices) buildCluster(c *config) {
+	if c.existingCluster != nil {
+		a.Cluster, a.Vpc = c.existingCluster, c.existingCluster.Vpc()
 		return
 	}
-	vpc := defaults.Vpc(a.Construct, p.VpcProps)
+	vpc := defaults.Vpc(a.Construct, c.vpcProps)
 	a.Vpc = vpc
 	a.Cluster = awsecs.NewCluster(a.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                            vpc,
@@ -105,18 +101,18 @@ func (a *AlbToEcsServices) buildCluster(p *Props) {
 	})
 }
 
-func (a *AlbToEcsServices) buildLoadBalancer(p *Props) {
-	internetFacing := defaults.Bool(p.InternetFacing, true)
+func (a *AlbToEcsServices) buildLoadBalancer(c *config) {
+	internetFacing := c.internetFacing
 	a.LoadBalancer = elbv2.NewApplicationLoadBalancer(a.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     a.Vpc,
 		InternetFacing:          jsii.Bool(internetFacing),
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
-	if p.ExistingAccessLogBucket != nil {
-		a.AccessLogs = p.ExistingAccessLogBucket
+	if c.existingAccessLogBucket != nil {
+		a.AccessLogs = c.existingAccessLogBucket
 	} else {
 		// ALB can only write to SSE-S3 buckets, not SSE-KMS.
-		a.AccessLogs = defaults.LogBucket(a.Construct, "AccessLogs", nil, defaults.RemovalPolicy(p.RemovalPolicy), false)
+		a.AccessLogs = defaults.LogBucket(a.Construct, "AccessLogs", nil, c.removal, false)
 	}
 	a.LoadBalancer.LogAccessLogs(a.AccessLogs, jsii.String("alb"))
 
@@ -124,10 +120,10 @@ func (a *AlbToEcsServices) buildLoadBalancer(p *Props) {
 		ContentType: jsii.String("application/json"),
 		MessageBody: jsii.String(`{"message":"Not found"}`),
 	})
-	if p.Certificate != nil {
+	if c.certificate != nil {
 		a.Listener = a.LoadBalancer.AddListener(jsii.String("Https"), &elbv2.BaseApplicationListenerProps{
 			Port: jsii.Number(443), Protocol: elbv2.ApplicationProtocol_HTTPS,
-			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(p.Certificate)},
+			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(c.certificate)},
 			SslPolicy:     elbv2.SslPolicy_RECOMMENDED_TLS,
 			DefaultAction: notFound,
 		})
@@ -141,46 +137,29 @@ func (a *AlbToEcsServices) buildLoadBalancer(p *Props) {
 		})
 	}
 	if internetFacing {
-		defaults.Suppress(a.LoadBalancer, "AwsSolutions-EC23",
+		nag.Suppress(a.LoadBalancer, "AwsSolutions-EC23",
 			"An internet-facing load balancer admits any address on its listener ports; the tasks admit only the load balancer")
 	}
 }
 
 // AddService runs opts.Image as a service behind opts.PathPatterns.
 func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service {
-	if opts == nil || opts.PathPatterns == nil || len(*opts.PathPatterns) == 0 || opts.Image == nil {
-		panic(fmt.Sprintf("albservice AddService %q: ServiceOptions.PathPatterns and ServiceOptions.Image are required", id))
-	}
-	if n := len(*opts.PathPatterns); n > 5 {
-		panic(fmt.Sprintf("albservice AddService %q: %d path patterns; a listener rule takes at most 5", id, n))
-	}
-	port := defaults.Number(opts.ContainerPort, 8080)
-	stop := opts.StopTimeout
-	if stop == nil {
-		stop = awscdk.Duration_Seconds(jsii.Number(30))
+	o, err := resolveService(opts, len(a.Services))
+	if err != nil {
+		panic(fmt.Sprintf("albservice AddService %q: %v", id, err))
 	}
 	c := constructs.NewConstruct(a.Construct, jsii.String(id))
 	s := &Service{Name: id}
 	s.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{Retention: defaults.LogRetention()})
 
-	env := map[string]*string{"STOP_TIMEOUT": jsii.String(fmt.Sprintf("%vs", *stop.ToSeconds(nil)))}
-	if opts.Environment != nil {
-		for k, v := range *opts.Environment {
-			env[k] = v
-		}
-	}
-	healthCmd := opts.ContainerHealthCheck
-	if healthCmd == nil {
-		healthCmd = jsii.Strings("CMD", "/service", "-healthcheck")
-	}
 	container := &awsecs.ContainerDefinitionOptions{
-		Image:                  opts.Image,
-		Environment:            &env,
+		Image:                  o.image,
+		Environment:            &o.environment,
 		Logging:                awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{LogGroup: s.LogGroup, StreamPrefix: jsii.String(id)}),
-		StopTimeout:            stop,
+		StopTimeout:            o.stopTimeout,
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		HealthCheck: &awsecs.HealthCheck{
-			Command:     healthCmd,
+			Command:     o.healthCheckCommand,
 			Interval:    awscdk.Duration_Seconds(jsii.Number(15)),
 			Retries:     jsii.Number(3),
 			StartPeriod: awscdk.Duration_Seconds(jsii.Number(10)),
@@ -191,77 +170,69 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 	var target elbv2.IApplicationLoadBalancerTarget
 	if a.ec2 {
 		td := awsecs.NewEc2TaskDefinition(c, jsii.String("Task"), &awsecs.Ec2TaskDefinitionProps{NetworkMode: awsecs.NetworkMode_BRIDGE})
-		container.MemoryReservationMiB = jsii.Number(defaults.Number(opts.MemoryMiB, 512))
-		container.Cpu = jsii.Number(defaults.Number(opts.Cpu, 256))
+		container.MemoryReservationMiB = jsii.Number(o.memory)
+		container.Cpu = jsii.Number(o.cpu)
 		s.Container = td.AddContainer(jsii.String("App"), container)
 		// hostPort 0: Docker picks an ephemeral host port, so several tasks
 		// of any service share an instance.
-		s.Container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(port), HostPort: jsii.Number(0)})
+		s.Container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(o.port), HostPort: jsii.Number(0)})
 		svc := awsecs.NewEc2Service(c, jsii.String("Service"), &awsecs.Ec2ServiceProps{
-			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(defaults.Number(opts.DesiredCount, 2)),
+			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired),
 			CircuitBreaker: circuit, MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 			PlacementStrategies: &[]awsecs.PlacementStrategy{awsecs.PlacementStrategy_SpreadAcrossInstances()},
 		})
-		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{ContainerName: jsii.String("App"), ContainerPort: jsii.Number(port)})
+		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port)})
 	} else {
 		td := awsecs.NewFargateTaskDefinition(c, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
-			Cpu: jsii.Number(defaults.Number(opts.Cpu, 256)), MemoryLimitMiB: jsii.Number(defaults.Number(opts.MemoryMiB, 512)),
+			Cpu: jsii.Number(o.cpu), MemoryLimitMiB: jsii.Number(o.memory),
 			RuntimePlatform: &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
 		})
 		s.Container = td.AddContainer(jsii.String("App"), container)
-		s.Container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(port)})
+		s.Container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(o.port)})
 		sg := awsec2.NewSecurityGroup(c, jsii.String("Tasks"), &awsec2.SecurityGroupProps{
 			Vpc: a.Vpc, Description: jsii.String("Tasks of " + id + ": only the load balancer may reach them"),
 		})
 		svc := awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
-			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(defaults.Number(opts.DesiredCount, 2)),
+			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired),
 			CircuitBreaker: circuit, MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 			SecurityGroups: &[]awsec2.ISecurityGroup{sg}, AssignPublicIp: jsii.Bool(false),
 			VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		})
-		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{ContainerName: jsii.String("App"), ContainerPort: jsii.Number(port)})
+		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port)})
 	}
-	defaults.Suppress(s.TaskDefinition, "AwsSolutions-IAM5",
+	nag.Suppress(s.TaskDefinition, "AwsSolutions-IAM5",
 		"The execution role pulls from ECR: ecr:GetAuthorizationToken has no resource-level permissions (the least-privilege check allows nothing else on *)",
 		"Resource::*")
-	if opts.Environment != nil {
-		defaults.Suppress(s.TaskDefinition, "AwsSolutions-ECS2", "Plain configuration values; secrets belong in Secrets Manager, not ServiceOptions.Environment")
+	if o.userEnvironment {
+		nag.Suppress(s.TaskDefinition, "AwsSolutions-ECS2", "Plain configuration values; secrets belong in Secrets Manager, not ServiceOptions.Environment")
 	} else {
-		defaults.Suppress(s.TaskDefinition, "AwsSolutions-ECS2", "STOP_TIMEOUT is configuration, not a secret")
+		nag.Suppress(s.TaskDefinition, "AwsSolutions-ECS2", "STOP_TIMEOUT is configuration, not a secret")
 	}
 
-	interval := opts.HealthCheckInterval
-	if interval == nil {
-		interval = awscdk.Duration_Seconds(jsii.Number(15))
-	}
-	delay := opts.DeregistrationDelay
-	if delay == nil {
-		delay = awscdk.Duration_Seconds(jsii.Number(30))
-	}
 	s.TargetGroup = elbv2.NewApplicationTargetGroup(c, jsii.String("Targets"), &elbv2.ApplicationTargetGroupProps{
-		Vpc: a.Vpc, Port: jsii.Number(port), Protocol: elbv2.ApplicationProtocol_HTTP,
+		Vpc: a.Vpc, Port: jsii.Number(o.port), Protocol: elbv2.ApplicationProtocol_HTTP,
 		Targets:             &[]elbv2.IApplicationLoadBalancerTarget{target},
-		DeregistrationDelay: delay,
+		DeregistrationDelay: o.deregistrationDelay,
 		HealthCheck: &elbv2.HealthCheck{
-			Path:                    jsii.String(defaults.String(opts.HealthCheckPath, "/health")),
-			Interval:                interval,
-			HealthyThresholdCount:   jsii.Number(defaults.Number(opts.HealthyThreshold, 2)),
-			UnhealthyThresholdCount: jsii.Number(defaults.Number(opts.UnhealthyThreshold, 3)),
+			Path:                    jsii.String(o.healthCheckPath),
+			Interval:                o.healthCheckInterval,
+			HealthyThresholdCount:   jsii.Number(o.healthyThreshold),
+			UnhealthyThresholdCount: jsii.Number(o.unhealthyThreshold),
 			HealthyHttpCodes:        jsii.String("200"),
 		},
 	})
 	a.Listener.AddTargetGroups(jsii.String(id), &elbv2.AddApplicationTargetGroupsProps{
 		TargetGroups: &[]elbv2.IApplicationTargetGroup{s.TargetGroup},
-		Priority:     jsii.Number(defaults.Number(opts.Priority, float64(10*(len(a.Services)+1)))),
-		Conditions:   &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(opts.PathPatterns)},
+		Priority:     jsii.Number(o.priority),
+		Conditions:   &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(o.pathPatterns)},
 	})
 
 	s.Scaling = s.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
-		MinCapacity: jsii.Number(defaults.Number(opts.MinCapacity, 2)), MaxCapacity: jsii.Number(defaults.Number(opts.MaxCapacity, 10)),
+		MinCapacity: jsii.Number(o.min), MaxCapacity: jsii.Number(o.max),
 	})
-	s.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{TargetUtilizationPercent: jsii.Number(defaults.Number(opts.TargetCpuPercent, 60))})
+	s.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{TargetUtilizationPercent: jsii.Number(o.cpuTarget)})
 	s.Scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(defaults.Number(opts.RequestsPerTarget, 1000)), TargetGroup: s.TargetGroup,
+		RequestsPerTarget: jsii.Number(o.rpt), TargetGroup: s.TargetGroup,
 	})
 	a.Services = append(a.Services, s)
 	return s
@@ -282,8 +253,8 @@ func (a *AlbToEcsServices) AddApiGatewayProxy(parent awsapigateway.IResource, pa
 		HttpMethod: jsii.String("GET"),
 		Proxy:      jsii.Bool(true),
 	})
-	o := restapi.MethodOptions(opts, nil)
+	o := routes.MethodOptions(opts, nil)
 	m := parent.AddResource(jsii.String(pathPart), nil).AddMethod(jsii.String("GET"), integration, o)
-	restapi.SuppressAuth(m, o)
+	nag.SuppressAuth(m, o)
 	return m
 }

@@ -1,11 +1,17 @@
 package albservice
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/ptr"
 )
 
 // Props configures an AlbToEcsServices. Every field is optional; nil means
@@ -86,4 +92,91 @@ type ServiceOptions struct {
 	// Default: 60 % CPU and 1,000 requests per target per minute.
 	TargetCpuPercent  *float64
 	RequestsPerTarget *float64
+}
+
+// config is Props with the defaults applied: all that the builders read.
+type config struct {
+	existingCluster         awsecs.ICluster
+	vpcProps                *awsec2.VpcProps
+	ec2, internetFacing     bool
+	certificate             awscertificatemanager.ICertificate
+	existingAccessLogBucket awss3.IBucket
+	removal                 awscdk.RemovalPolicy
+}
+
+// resolve validates the props and applies the defaults. region is the
+// stack's: ALB access logging depends on it.
+func resolve(p *Props, region *string) (*config, error) {
+	c := &config{
+		existingCluster: p.ExistingCluster, vpcProps: p.VpcProps,
+		ec2: ptr.Or(p.Ec2, false), internetFacing: ptr.Or(p.InternetFacing, true),
+		certificate: p.Certificate, existingAccessLogBucket: p.ExistingAccessLogBucket,
+		removal: defaults.RemovalPolicy(p.RemovalPolicy),
+	}
+	switch {
+	case p.ExistingCluster != nil && p.VpcProps != nil:
+		return nil, fmt.Errorf("Props.ExistingCluster and Props.VpcProps are mutually exclusive: the load balancer goes in the cluster's VPC")
+	case c.ec2 && p.ExistingCluster == nil:
+		return nil, fmt.Errorf("Props.Ec2 needs Props.ExistingCluster with EC2 capacity (constructs/spotcluster, for example)")
+	case *awscdk.Token_IsUnresolved(region):
+		return nil, fmt.Errorf("the stack needs an explicit region (StackProps.Env.Region): ALB access logging depends on it")
+	}
+	return c, nil
+}
+
+// service is ServiceOptions with the defaults applied: all that AddService reads.
+type service struct {
+	pathPatterns                                          *[]*string
+	image                                                 awsecs.ContainerImage
+	port, priority, cpu, memory, desired, min, max        float64
+	healthyThreshold, unhealthyThreshold, cpuTarget, rpt  float64
+	environment                                           map[string]*string
+	userEnvironment                                       bool // the caller set some of environment
+	healthCheckPath                                       string
+	healthCheckCommand                                    *[]*string
+	stopTimeout, healthCheckInterval, deregistrationDelay awscdk.Duration
+}
+
+// resolveService validates one service's options and applies the defaults;
+// index is its place among the load balancer's services, from 0.
+func resolveService(o *ServiceOptions, index int) (*service, error) {
+	if o == nil || o.PathPatterns == nil || len(*o.PathPatterns) == 0 || o.Image == nil {
+		return nil, fmt.Errorf("ServiceOptions.PathPatterns and ServiceOptions.Image are required")
+	}
+	if n := len(*o.PathPatterns); n > 5 {
+		return nil, fmt.Errorf("%d path patterns; a listener rule takes at most 5", n)
+	}
+	s := &service{
+		pathPatterns: o.PathPatterns, image: o.Image,
+		port: ptr.Or(o.ContainerPort, 8080), priority: ptr.Or(o.Priority, float64(10*(index+1))),
+		cpu: ptr.Or(o.Cpu, 256), memory: ptr.Or(o.MemoryMiB, 512),
+		desired: ptr.Or(o.DesiredCount, 2), min: ptr.Or(o.MinCapacity, 2), max: ptr.Or(o.MaxCapacity, 10),
+		healthyThreshold: ptr.Or(o.HealthyThreshold, 2), unhealthyThreshold: ptr.Or(o.UnhealthyThreshold, 3),
+		cpuTarget: ptr.Or(o.TargetCpuPercent, 60), rpt: ptr.Or(o.RequestsPerTarget, 1000),
+		healthCheckPath:     ptr.Or(o.HealthCheckPath, "/health"),
+		healthCheckCommand:  o.ContainerHealthCheck,
+		stopTimeout:         o.StopTimeout,
+		healthCheckInterval: o.HealthCheckInterval,
+		deregistrationDelay: o.DeregistrationDelay,
+	}
+	if s.healthCheckCommand == nil {
+		s.healthCheckCommand = jsii.Strings("CMD", "/service", "-healthcheck")
+	}
+	if s.stopTimeout == nil {
+		s.stopTimeout = awscdk.Duration_Seconds(jsii.Number(30))
+	}
+	if s.healthCheckInterval == nil {
+		s.healthCheckInterval = awscdk.Duration_Seconds(jsii.Number(15))
+	}
+	if s.deregistrationDelay == nil {
+		s.deregistrationDelay = awscdk.Duration_Seconds(jsii.Number(30))
+	}
+	s.environment = map[string]*string{"STOP_TIMEOUT": jsii.String(fmt.Sprintf("%vs", *s.stopTimeout.ToSeconds(nil)))}
+	if o.Environment != nil {
+		s.userEnvironment = true
+		for k, v := range *o.Environment {
+			s.environment[k] = v
+		}
+	}
+	return s, nil
 }

@@ -15,35 +15,23 @@ package cookieapi
 
 import (
 	"fmt"
-	"math"
-	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
-	"github.com/blueprints-cdk/blueprints/internal/cookies"
-	"github.com/blueprints-cdk/blueprints/internal/defaults"
-	"github.com/blueprints-cdk/blueprints/internal/restapi"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // CookieApi is the cookie routes and their functions.
 type CookieApi struct {
 	constructs.Construct
-	// RestApi is the API the routes are on, created or existing.
-	RestApi awsapigateway.IRestApi
-	// CreatedRestApi is the API the construct created, or nil.
-	CreatedRestApi awsapigateway.RestApi
-	// AccessLogs is the created API's access log group, or nil.
-	AccessLogs awslogs.LogGroup
-	// CloudWatchRole and Account exist with Props.CreateCloudWatchRole.
-	CloudWatchRole awsiam.Role
-	Account        awsapigateway.CfnAccount
+	// Mounted is the REST API the routes are on (RestApi, CreatedRestApi,
+	// AccessLogs, …), created or existing: see Props.Api. Its Url() is the
+	// created API's stage URL.
+	restapi.Mounted
 	// Validator checks the POST /profile body against ProfileModel.
 	Validator awsapigateway.RequestValidator
 	// CookieFunction serves GET /cookie; nil without AllowCookie.
@@ -67,77 +55,29 @@ func NewCookieApi(scope constructs.Construct, id string, props *Props) *CookieAp
 	if props == nil {
 		props = &Props{}
 	}
-	env, err := environment(props)
+	cfg, err := resolve(props)
 	if err != nil {
 		panic(fmt.Sprintf("cookieapi.NewCookieApi %q: %v", id, err))
 	}
 	c := &CookieApi{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	t := restapi.NewTarget(c.Construct, props.ExistingRestApi, props.ParentResource, props.RestApiProps, props.CreateCloudWatchRole)
-	c.RestApi = t.RestApi
-	if a := t.Created; a != nil {
-		c.CreatedRestApi, c.AccessLogs, c.CloudWatchRole, c.Account = a.RestApi, a.AccessLogs, a.CloudWatchRole, a.Account
-	}
+	c.Mounted = restapi.Attach(c.Construct, cfg.api)
 	c.Validator = awsapigateway.NewRequestValidator(c.Construct, jsii.String("Validator"), &awsapigateway.RequestValidatorProps{
 		RestApi: c.RestApi, ValidateRequestBody: jsii.Bool(true), ValidateRequestParameters: jsii.Bool(true),
 	})
-	if defaults.Bool(props.AllowCookie, true) {
-		c.addCookie(props, t.Parent, env)
+	if cfg.cookie {
+		c.addCookie(cfg)
 	}
-	if defaults.Bool(props.AllowProfile, true) {
-		c.addProfile(props, t.Parent, env)
+	if cfg.profile {
+		c.addProfile(cfg)
 	}
 	return c
 }
 
-// environment validates the cookie props and turns them into the handlers'
-// environment, which lambda/internal/cookies reads.
-func environment(p *Props) (map[string]*string, error) {
-	if err := restapi.CheckTarget(p.ExistingRestApi, p.ParentResource, p.RestApiProps, p.CreateCloudWatchRole); err != nil {
-		return nil, err
-	}
-	if !defaults.Bool(p.AllowCookie, true) && !defaults.Bool(p.AllowProfile, true) {
-		return nil, fmt.Errorf("no route: enable Props.AllowCookie or Props.AllowProfile")
-	}
-	name := defaults.String(p.CookieName, "myCookie")
-	if err := (&http.Cookie{Name: name, Value: "x"}).Valid(); err != nil {
-		return nil, fmt.Errorf("Props.CookieName %q: %v", name, err)
-	}
-	lifetime := 365 * 24 * 3600.0
-	if p.Lifetime != nil {
-		lifetime = *p.Lifetime.ToMilliseconds(nil) / 1000
-		if lifetime < 1 || lifetime != math.Trunc(lifetime) {
-			return nil, fmt.Errorf("Props.Lifetime must be a whole number of seconds, at least 1")
-		}
-	}
-	env := map[string]*string{
-		cookies.EnvName:     jsii.String(name),
-		cookies.EnvLifetime: jsii.String(strconv.FormatFloat(lifetime, 'f', 0, 64)),
-		cookies.EnvSecure:   jsii.String(strconv.FormatBool(defaults.Bool(p.Secure, true))),
-		cookies.EnvHTTPOnly: jsii.String(strconv.FormatBool(defaults.Bool(p.HttpOnly, true))),
-		cookies.EnvSameSite: jsii.String(defaults.String(p.SameSite, "Lax")),
-		cookies.EnvPath:     jsii.String(defaults.String(p.Path, "/")),
-	}
-	if p.Domain != nil {
-		env[cookies.EnvDomain] = p.Domain
-	}
-	// The handlers refuse a bad configuration at start; refuse it here first.
-	if _, err := cookies.FromEnv(func(k string) string { return defaults.String(env[k], "") }); err != nil {
-		return nil, fmt.Errorf("%s", propNames.Replace(err.Error()))
-	}
-	return env, nil
-}
-
-// propNames turns the handlers' configuration errors into the props' words.
-var propNames = strings.NewReplacer(
-	cookies.EnvDomain, "Props.Domain", cookies.EnvPath, "Props.Path", cookies.EnvSameSite, "Props.SameSite",
-	cookies.EnvSecure, "Props.Secure", cookies.EnvHTTPOnly, "Props.HttpOnly",
-)
-
-func (c *CookieApi) addCookie(props *Props, parent awsapigateway.IResource, env map[string]*string) {
+func (c *CookieApi) addCookie(cfg *config) {
 	c.CookieFunction = golambda.NewFunction(c.Construct, "CookieHandler", &golambda.Props{
 		Entry:       jsii.String("cookie"),
 		Description: jsii.String("Issues a random cookie for GET /cookie"),
-		Environment: &env,
+		Environment: &cfg.cookieEnv,
 	})
 	integration := awsapigateway.NewLambdaIntegration(c.CookieFunction.Function, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:               jsii.Bool(false),
@@ -162,7 +102,7 @@ func (c *CookieApi) addCookie(props *Props, parent awsapigateway.IResource, env 
 			},
 		},
 	})
-	opts := restapi.MethodOptions(props.CookieMethodOptions, props.MethodOptions)
+	opts := cfg.cookieOptions
 	opts.RequestValidator = c.Validator
 	opts.MethodResponses = &[]*awsapigateway.MethodResponse{
 		{StatusCode: jsii.String("200"), ResponseParameters: &map[string]*bool{
@@ -170,22 +110,16 @@ func (c *CookieApi) addCookie(props *Props, parent awsapigateway.IResource, env 
 		}},
 		{StatusCode: jsii.String("500")},
 	}
-	c.CookieResource = parent.AddResource(jsii.String(defaults.String(props.CookiePath, "cookie")), nil)
+	c.CookieResource = c.Parent.AddResource(jsii.String(cfg.cookiePath), nil)
 	c.CookieMethod = c.CookieResource.AddMethod(jsii.String("GET"), integration, opts)
-	restapi.SuppressAuth(c.CookieMethod, opts)
+	nag.SuppressAuth(c.CookieMethod, opts)
 }
 
-func (c *CookieApi) addProfile(props *Props, parent awsapigateway.IResource, env map[string]*string) {
-	profileEnv := map[string]*string{}
-	for k, v := range env {
-		if k != cookies.EnvName { // the profile cookies have fixed names
-			profileEnv[k] = v
-		}
-	}
+func (c *CookieApi) addProfile(cfg *config) {
 	c.ProfileFunction = golambda.NewFunction(c.Construct, "ProfileHandler", &golambda.Props{
 		Entry:       jsii.String("profile"),
 		Description: jsii.String("Sets and reads the language and theme cookies of /profile"),
-		Environment: &profileEnv,
+		Environment: &cfg.profileEnv,
 	})
 	// Defence in depth: the handler checks the same rules more precisely.
 	c.ProfileModel = awsapigateway.NewModel(c.Construct, jsii.String("ProfileModel"), &awsapigateway.ModelProps{
@@ -205,24 +139,16 @@ func (c *CookieApi) addProfile(props *Props, parent awsapigateway.IResource, env
 		},
 	})
 	integration := awsapigateway.NewLambdaIntegration(c.ProfileFunction.Function, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
-	c.ProfileResource = parent.AddResource(jsii.String(defaults.String(props.ProfilePath, "profile")), nil)
+	c.ProfileResource = c.Parent.AddResource(jsii.String(cfg.profilePath), nil)
 
-	get := restapi.MethodOptions(props.ProfileMethodOptions, props.MethodOptions)
+	get := cfg.profileGetOptions
 	get.RequestValidator = c.Validator
 	c.ProfileGetMethod = c.ProfileResource.AddMethod(jsii.String("GET"), integration, get)
-	restapi.SuppressAuth(c.ProfileGetMethod, get)
+	nag.SuppressAuth(c.ProfileGetMethod, get)
 
-	post := restapi.MethodOptions(props.ProfileMethodOptions, props.MethodOptions)
+	post := cfg.profilePostOptions
 	post.RequestValidator = c.Validator
 	post.RequestModels = &map[string]awsapigateway.IModel{"application/json": c.ProfileModel}
 	c.ProfilePostMethod = c.ProfileResource.AddMethod(jsii.String("POST"), integration, post)
-	restapi.SuppressAuth(c.ProfilePostMethod, post)
-}
-
-// Url is the created API's stage URL, or nil on an existing API.
-func (c *CookieApi) Url() *string {
-	if c.CreatedRestApi == nil {
-		return nil
-	}
-	return c.CreatedRestApi.Url()
+	nag.SuppressAuth(c.ProfilePostMethod, post)
 }

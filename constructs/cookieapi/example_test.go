@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/constructs/cookieapi"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
 func ExampleNewCookieApi() {
@@ -21,13 +22,15 @@ func ExampleNewCookieApi() {
 	// A customised use on the same API: only the cookie route, under
 	// /session, with a short-lived cookie for one domain, behind an API key.
 	session := cookieapi.NewCookieApi(stack, "Session", &cookieapi.Props{
-		ExistingRestApi: api.RestApi,
-		ParentResource:  api.RestApi.Root().AddResource(jsii.String("session"), nil),
-		AllowProfile:    jsii.Bool(false),
-		CookieName:      jsii.String("sid"),
-		Domain:          jsii.String("example.com"),
-		Lifetime:        awscdk.Duration_Hours(jsii.Number(8)),
-		MethodOptions:   &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(true)},
+		Api: &restapi.Mount{
+			ExistingRestApi: api.RestApi,
+			ParentResource:  api.RestApi.Root().AddResource(jsii.String("session"), nil),
+		},
+		AllowProfile:  jsii.Bool(false),
+		CookieName:    jsii.String("sid"),
+		Domain:        jsii.String("example.com"),
+		Lifetime:      awscdk.Duration_Hours(jsii.Number(8)),
+		MethodOptions: &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(true)},
 	})
 
 	fmt.Println(*api.CookieResource.Path(), *api.ProfileResource.Path())

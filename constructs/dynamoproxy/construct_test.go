@@ -11,6 +11,7 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
 // comments is the one-line use: the blog post's Comments API.
@@ -32,15 +33,15 @@ var lookup = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
 	})
 	dynamoproxy.NewApiGatewayToDynamoDB(stack, "Lookup", &dynamoproxy.Props{
-		ExistingTable:   table,
-		ExistingRestApi: host.RestApi,
-		ResourcePath:    jsii.String("suppressions"),
-		PartitionKey:    jsii.String("UserId"),
-		Fields:          jsii.Strings("state"),
-		AllowCreate:     jsii.Bool(false),
-		AllowQuery:      jsii.Bool(false),
-		AllowRead:       jsii.Bool(true),
-		MethodOptions:   &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM},
+		ExistingTable: table,
+		Api:           &restapi.Mount{ExistingRestApi: host.RestApi},
+		ResourcePath:  jsii.String("suppressions"),
+		PartitionKey:  jsii.String("UserId"),
+		Fields:        jsii.Strings("state"),
+		AllowCreate:   jsii.Bool(false),
+		AllowQuery:    jsii.Bool(false),
+		AllowRead:     jsii.Bool(true),
+		MethodOptions: &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM},
 	})
 	return stack
 })
@@ -217,10 +218,12 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 		}, "Props.ExistingTable and Props.TableProps are mutually exclusive"},
 		"api twice": {func(s awscdk.Stack) *dynamoproxy.Props {
 			return &dynamoproxy.Props{
-				ExistingRestApi: awsapigateway.RestApi_FromRestApiId(s, jsii.String("A"), jsii.String("a")),
-				RestApiProps:    &awsapigateway.RestApiProps{},
+				Api: &restapi.Mount{
+					ExistingRestApi: awsapigateway.RestApi_FromRestApiId(s, jsii.String("A"), jsii.String("a")),
+					RestApiProps:    &awsapigateway.RestApiProps{},
+				},
 			}
-		}, "Props.ExistingRestApi and Props.RestApiProps are mutually exclusive"},
+		}, "Props.Api.ExistingRestApi and Props.Api.RestApiProps are mutually exclusive"},
 		"query and read": {func(awscdk.Stack) *dynamoproxy.Props {
 			return &dynamoproxy.Props{AllowRead: jsii.Bool(true)}
 		}, "Props.AllowQuery and Props.AllowRead both use GET /comments/{key}"},
@@ -241,8 +244,12 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 		}, `Props.QueryKey "author"`},
 		"parent without api": {func(s awscdk.Stack) *dynamoproxy.Props {
 			api := awsapigateway.NewRestApi(s, jsii.String("A"), nil)
-			return &dynamoproxy.Props{ParentResource: api.Root()}
-		}, "Props.ParentResource needs Props.ExistingRestApi"},
+			return &dynamoproxy.Props{Api: &restapi.Mount{ParentResource: api.Root()}}
+		}, "Props.Api.ParentResource needs Props.Api.ExistingRestApi"},
+		"role on an existing api": {func(s awscdk.Stack) *dynamoproxy.Props {
+			api := awsapigateway.NewRestApi(s, jsii.String("A"), nil)
+			return &dynamoproxy.Props{Api: &restapi.Mount{ExistingRestApi: api, CreateCloudWatchRole: jsii.Bool(true)}}
+		}, "Props.Api.CreateCloudWatchRole applies to a new API, not to Props.Api.ExistingRestApi"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

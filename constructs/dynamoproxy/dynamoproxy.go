@@ -13,20 +13,19 @@
 package dynamoproxy
 
 import (
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/blueprints-cdk/blueprints/internal/defaults"
-	"github.com/blueprints-cdk/blueprints/internal/restapi"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
+	"github.com/blueprints-cdk/blueprints/internal/routes"
+	"github.com/blueprints-cdk/blueprints/internal/vtl"
 )
 
 // ApiGatewayToDynamoDB is the proxy API and its table.
@@ -36,16 +35,9 @@ type ApiGatewayToDynamoDB struct {
 	Table awsdynamodb.ITable
 	// CreatedTable is the table the construct created, or nil.
 	CreatedTable awsdynamodb.Table
-	// RestApi is the API the routes are on, created or existing.
-	RestApi awsapigateway.IRestApi
-	// CreatedRestApi is the API the construct created, or nil; its Url() is
-	// the stage URL.
-	CreatedRestApi awsapigateway.RestApi
-	// AccessLogs is the created API's access log group, or nil.
-	AccessLogs awslogs.LogGroup
-	// CloudWatchRole and Account exist with Props.CreateCloudWatchRole.
-	CloudWatchRole awsiam.Role
-	Account        awsapigateway.CfnAccount
+	// Mounted is the REST API the routes are on (RestApi, CreatedRestApi,
+	// AccessLogs, …), created or existing: see Props.Api.
+	restapi.Mounted
 	// Role is assumed by API Gateway to call DynamoDB: one action per route.
 	Role awsiam.Role
 	// Validator checks bodies against CreateModel and required parameters.
@@ -72,130 +64,30 @@ func NewApiGatewayToDynamoDB(scope constructs.Construct, id string, props *Props
 		panic(fmt.Sprintf("dynamoproxy.NewApiGatewayToDynamoDB %q: %v", id, err))
 	}
 	p := &ApiGatewayToDynamoDB{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	p.buildTable(props, cfg)
-	parent := p.buildApi(props)
+	p.buildTable(cfg)
+	p.Mounted = restapi.Attach(p.Construct, cfg.api)
 	p.buildRole(cfg)
 	p.Validator = awsapigateway.NewRequestValidator(p.Construct, jsii.String("Validator"), &awsapigateway.RequestValidatorProps{
 		RestApi:                   p.RestApi,
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
 	})
-	p.Collection = parent.AddResource(jsii.String(cfg.path), nil)
+	p.Collection = p.Parent.AddResource(jsii.String(cfg.path), nil)
 	if cfg.create {
-		p.addCreate(props, cfg)
+		p.addCreate(cfg)
 	}
 	if cfg.query || cfg.read {
-		p.addGet(props, cfg)
+		p.addGet(cfg)
 	}
 	return p
 }
 
-// config is Props with the defaults applied.
-type config struct {
-	path, key, queryIndex, queryKey, keyVTL, param string
-	fields                                         []string
-	maxLengths                                     map[string]float64
-	create, query, read                            bool
-}
-
-var attributeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
-var pathPart = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
-
-// resolve validates props and applies the defaults.
-func resolve(p *Props) (*config, error) {
-	if p.ExistingTable != nil && p.TableProps != nil {
-		return nil, fmt.Errorf("Props.ExistingTable and Props.TableProps are mutually exclusive: pass one or neither")
-	}
-	if err := restapi.CheckTarget(p.ExistingRestApi, p.ParentResource, p.RestApiProps, p.CreateCloudWatchRole); err != nil {
-		return nil, err
-	}
-	c := &config{
-		path:       defaults.String(p.ResourcePath, "comments"),
-		key:        defaults.String(p.PartitionKey, "commentId"),
-		queryIndex: defaults.String(p.QueryIndexName, "pageId-index"),
-		keyVTL:     defaults.String(p.KeyVTL, "#set($key = $rawKey)"),
-		create:     defaults.Bool(p.AllowCreate, true),
-		query:      defaults.Bool(p.AllowQuery, true),
-		read:       defaults.Bool(p.AllowRead, false),
-		maxLengths: map[string]float64{},
-	}
-	c.queryKey = defaults.String(p.QueryKey, "pageId")
-	if c.queryIndex == "" {
-		c.queryKey = defaults.String(p.QueryKey, c.key)
-	}
-	c.param = c.key
-	if c.query {
-		c.param = c.queryKey
-	}
-	c.param = defaults.String(p.PathParameter, c.param)
-	if p.Fields == nil {
-		c.fields = []string{"pageId", "userName", "message"}
-	} else {
-		for _, f := range *p.Fields {
-			c.fields = append(c.fields, *f)
-		}
-	}
-	if !pathPart.MatchString(c.path) {
-		return nil, fmt.Errorf("Props.ResourcePath %q must be one path part of letters, digits, '.', '_' or '-'", c.path)
-	}
-	seen := map[string]bool{}
-	for _, name := range append([]string{c.key, c.queryKey, c.param}, c.fields...) {
-		if !attributeName.MatchString(name) {
-			return nil, fmt.Errorf("attribute name %q must match %s", name, attributeName)
-		}
-	}
-	for _, f := range c.fields {
-		if f == c.key {
-			return nil, fmt.Errorf("Props.Fields must not hold the partition key %q: POST sets it to the request id", c.key)
-		}
-		if seen[f] {
-			return nil, fmt.Errorf("Props.Fields names %q twice", f)
-		}
-		seen[f] = true
-		c.maxLengths[f] = DefaultMaxLength
-		if f == "message" {
-			c.maxLengths[f] = 4000
-		}
-	}
-	if p.MaxLengths != nil {
-		for f, n := range *p.MaxLengths {
-			if !seen[f] {
-				return nil, fmt.Errorf("Props.MaxLengths names %q, which is not one of Props.Fields %v", f, c.fields)
-			}
-			if n == nil || *n < 1 {
-				return nil, fmt.Errorf("Props.MaxLengths[%q] must be at least 1", f)
-			}
-			c.maxLengths[f] = *n
-		}
-	}
-	if len(c.fields) == 0 && c.create {
-		return nil, fmt.Errorf("Props.Fields is empty, so POST would store nothing: name a field or set AllowCreate to false")
-	}
-	if c.query && c.read {
-		return nil, fmt.Errorf("Props.AllowQuery and Props.AllowRead both use GET /%s/{key}: enable one", c.path)
-	}
-	if !c.create && !c.query && !c.read {
-		return nil, fmt.Errorf("no route: enable at least one of Props.AllowCreate, AllowQuery, AllowRead")
-	}
-	if c.query && c.queryIndex != "" && !seen[c.queryKey] {
-		return nil, fmt.Errorf("Props.QueryKey %q is the index's key, so it must be one of Props.Fields %v", c.queryKey, c.fields)
-	}
-	if c.query && c.queryIndex == "" && c.queryKey != c.key {
-		return nil, fmt.Errorf("Props.QueryKey %q must be the partition key %q when Props.QueryIndexName is empty", c.queryKey, c.key)
-	}
-	if tp := p.TableProps; tp != nil && tp.PartitionKey != nil && *tp.PartitionKey.Name != c.key {
-		return nil, fmt.Errorf("Props.TableProps.PartitionKey %q differs from Props.PartitionKey %q", *tp.PartitionKey.Name, c.key)
-	}
-	return c, nil
-}
-
-func (p *ApiGatewayToDynamoDB) buildTable(props *Props, c *config) {
-	if props.ExistingTable != nil {
-		p.Table = props.ExistingTable
+func (p *ApiGatewayToDynamoDB) buildTable(c *config) {
+	if c.existingTable != nil {
+		p.Table = c.existingTable
 		return
 	}
-	tp := defaults.TableProps(props.TableProps, c.key, defaults.RemovalPolicy(props.RemovalPolicy))
-	t := awsdynamodb.NewTable(p.Construct, jsii.String("Table"), tp)
+	t := awsdynamodb.NewTable(p.Construct, jsii.String("Table"), c.tableProps)
 	if c.query && c.queryIndex != "" {
 		var projected []*string
 		for _, f := range c.fields {
@@ -211,15 +103,6 @@ func (p *ApiGatewayToDynamoDB) buildTable(props *Props, c *config) {
 		})
 	}
 	p.Table, p.CreatedTable = t, t
-}
-
-func (p *ApiGatewayToDynamoDB) buildApi(props *Props) awsapigateway.IResource {
-	t := restapi.NewTarget(p.Construct, props.ExistingRestApi, props.ParentResource, props.RestApiProps, props.CreateCloudWatchRole)
-	p.RestApi = t.RestApi
-	if a := t.Created; a != nil {
-		p.CreatedRestApi, p.AccessLogs, p.CloudWatchRole, p.Account = a.RestApi, a.AccessLogs, a.CloudWatchRole, a.Account
-	}
-	return t.Parent
 }
 
 // buildRole gives API Gateway exactly one DynamoDB action per route.
@@ -255,7 +138,7 @@ func (p *ApiGatewayToDynamoDB) buildRole(c *config) {
 	}
 }
 
-func (p *ApiGatewayToDynamoDB) addCreate(props *Props, c *config) {
+func (p *ApiGatewayToDynamoDB) addCreate(c *config) {
 	schema := map[string]*awsapigateway.JsonSchema{}
 	var required []*string
 	var item []string
@@ -266,7 +149,7 @@ func (p *ApiGatewayToDynamoDB) addCreate(props *Props, c *config) {
 			MaxLength: jsii.Number(c.maxLengths[f]),
 		}
 		required = append(required, jsii.String(f))
-		item = append(item, fmt.Sprintf(`%s:{"S":%s}`, quote(f), restapi.JSONString("$input.path('$."+f+"')")))
+		item = append(item, fmt.Sprintf(`%s:{"S":%s}`, vtl.Quote(f), vtl.JSONString("$input.path('$."+f+"')")))
 	}
 	p.CreateModel = awsapigateway.NewModel(p.Construct, jsii.String("CreateModel"), &awsapigateway.ModelProps{
 		RestApi:     p.RestApi,
@@ -285,38 +168,38 @@ func (p *ApiGatewayToDynamoDB) addCreate(props *Props, c *config) {
 	// write never replaces an existing item.
 	request := fmt.Sprintf(`{"TableName":%s,"Item":{%s:{"S":"$context.requestId"},%s},`+
 		`"ConditionExpression":"attribute_not_exists(#k)","ExpressionAttributeNames":{"#k":%s}}`,
-		quote(*p.Table.TableName()), quote(c.key), strings.Join(item, ","), quote(c.key))
+		vtl.Quote(*p.Table.TableName()), vtl.Quote(c.key), strings.Join(item, ","), vtl.Quote(c.key))
 	integration := p.integration("PutItem", request, &awsapigateway.IntegrationResponse{
 		StatusCode:        jsii.String("201"),
-		ResponseTemplates: &map[string]*string{"application/json": jsii.String(fmt.Sprintf(`{%s:"$context.requestId"}`, quote(c.key)))},
+		ResponseTemplates: &map[string]*string{"application/json": jsii.String(fmt.Sprintf(`{%s:"$context.requestId"}`, vtl.Quote(c.key)))},
 	})
-	opts := restapi.MethodOptions(props.CreateMethodOptions, props.MethodOptions)
+	opts := c.createOptions
 	opts.RequestValidator = p.Validator
 	opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": p.CreateModel}
-	opts.MethodResponses = restapi.MethodResponses("201")
+	opts.MethodResponses = routes.MethodResponses("201")
 	p.CreateMethod = p.Collection.AddMethod(jsii.String("POST"), integration, opts)
-	restapi.SuppressAuth(p.CreateMethod, opts)
+	nag.SuppressAuth(p.CreateMethod, opts)
 }
 
-func (p *ApiGatewayToDynamoDB) addGet(props *Props, c *config) {
+func (p *ApiGatewayToDynamoDB) addGet(c *config) {
 	param := c.param
 	p.Item = p.Collection.AddResource(jsii.String("{"+param+"}"), nil)
-	head := fmt.Sprintf("#set($rawKey = $input.params().path.get('%s'))\n%s\n", param, c.keyVTL)
-	keyValue := `{"S":` + restapi.JSONString("$key") + `}`
+	head := fmt.Sprintf("#set($rawKey = $input.params().path.get('%s'))\n%s\n", param, c.keyVtl)
+	keyValue := `{"S":` + vtl.JSONString("$key") + `}`
 	var request, response, action string
 	if c.query {
 		action = "Query"
 		index := ""
 		if c.queryIndex != "" {
-			index = `"IndexName":` + quote(c.queryIndex) + ","
+			index = `"IndexName":` + vtl.Quote(c.queryIndex) + ","
 		}
 		request = head + fmt.Sprintf(`{"TableName":%s,%s"KeyConditionExpression":"#k = :v","ExpressionAttributeNames":{"#k":%s},"ExpressionAttributeValues":{":v":%s}}`,
-			quote(*p.Table.TableName()), index, quote(c.queryKey), keyValue)
+			vtl.Quote(*p.Table.TableName()), index, vtl.Quote(c.queryKey), keyValue)
 		response = fmt.Sprintf(`{%s:[#foreach($e in $input.path('$.Items'))%s#if($foreach.hasNext),#end#end]}`,
-			quote(c.path), itemObject("$e", append([]string{c.key}, without(c.fields, c.queryKey)...)))
+			vtl.Quote(c.path), itemObject("$e", append([]string{c.key}, without(c.fields, c.queryKey)...)))
 	} else {
 		action = "GetItem"
-		request = head + fmt.Sprintf(`{"TableName":%s,"Key":{%s:%s}}`, quote(*p.Table.TableName()), quote(c.key), keyValue)
+		request = head + fmt.Sprintf(`{"TableName":%s,"Key":{%s:%s}}`, vtl.Quote(*p.Table.TableName()), vtl.Quote(c.key), keyValue)
 		response = `#set($item = $input.path('$.Item'))#if($item)` + itemObject("$item", append([]string{c.key}, c.fields...)) +
 			`#{else}#set($context.responseOverride.status = 404){"message":"Not found"}#end`
 	}
@@ -324,16 +207,16 @@ func (p *ApiGatewayToDynamoDB) addGet(props *Props, c *config) {
 		StatusCode:        jsii.String("200"),
 		ResponseTemplates: &map[string]*string{"application/json": jsii.String(response)},
 	})
-	opts := restapi.MethodOptions(props.GetMethodOptions, props.MethodOptions)
+	opts := c.getOptions
 	opts.RequestValidator = p.Validator
 	opts.RequestParameters = &map[string]*bool{"method.request.path." + param: jsii.Bool(true)}
 	codes := []string{"200"}
 	if c.read {
 		codes = append(codes, "404")
 	}
-	opts.MethodResponses = restapi.MethodResponses(codes...)
+	opts.MethodResponses = routes.MethodResponses(codes...)
 	p.GetMethod = p.Item.AddMethod(jsii.String("GET"), integration, opts)
-	restapi.SuppressAuth(p.GetMethod, opts)
+	nag.SuppressAuth(p.GetMethod, opts)
 }
 
 // integration is a DynamoDB action with one JSON request template. Any other
@@ -347,7 +230,7 @@ func (p *ApiGatewayToDynamoDB) integration(action, request string, ok *awsapigat
 			CredentialsRole:      p.Role,
 			PassthroughBehavior:  awsapigateway.PassthroughBehavior_NEVER,
 			RequestTemplates:     &map[string]*string{"application/json": jsii.String(request)},
-			IntegrationResponses: restapi.Responses(ok),
+			IntegrationResponses: routes.Responses(ok),
 		},
 	})
 }
@@ -357,7 +240,7 @@ func (p *ApiGatewayToDynamoDB) integration(action, request string, ok *awsapigat
 func itemObject(item string, attrs []string) string {
 	parts := make([]string, len(attrs))
 	for i, a := range attrs {
-		parts[i] = quote(a) + ":" + restapi.JSONAttribute(item+"."+a)
+		parts[i] = vtl.Quote(a) + ":" + vtl.JSONAttribute(item+"."+a)
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }
@@ -370,10 +253,4 @@ func without(list []string, drop string) []string {
 		}
 	}
 	return out
-}
-
-// quote is a Go string as a JSON string literal.
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
 func ExampleNewApiGatewayToDynamoDB() {
@@ -20,14 +21,14 @@ func ExampleNewApiGatewayToDynamoDB() {
 	// A customised use on the same REST API: a read-only, IAM-authorized
 	// lookup of one item by key, on its own table.
 	profiles := dynamoproxy.NewApiGatewayToDynamoDB(stack, "Profiles", &dynamoproxy.Props{
-		ExistingRestApi: comments.RestApi,
-		ResourcePath:    jsii.String("profiles"),
-		PartitionKey:    jsii.String("userId"),
-		Fields:          jsii.Strings("displayName", "bio"),
-		AllowCreate:     jsii.Bool(false),
-		AllowQuery:      jsii.Bool(false),
-		AllowRead:       jsii.Bool(true),
-		MethodOptions:   &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM},
+		Api:           &restapi.Mount{ExistingRestApi: comments.RestApi},
+		ResourcePath:  jsii.String("profiles"),
+		PartitionKey:  jsii.String("userId"),
+		Fields:        jsii.Strings("displayName", "bio"),
+		AllowCreate:   jsii.Bool(false),
+		AllowQuery:    jsii.Bool(false),
+		AllowRead:     jsii.Bool(true),
+		MethodOptions: &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM},
 	})
 
 	fmt.Println(*comments.CreateMethod.HttpMethod(), *comments.Collection.Path())

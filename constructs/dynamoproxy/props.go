@@ -1,9 +1,17 @@
 package dynamoproxy
 
 import (
+	"fmt"
+	"regexp"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/ptr"
+	"github.com/blueprints-cdk/blueprints/internal/routes"
 )
 
 // Props configures an ApiGatewayToDynamoDB. Every field is optional; nil
@@ -18,20 +26,10 @@ type Props struct {
 	// if set, must agree with PartitionKey. Default: none.
 	TableProps *awsdynamodb.TableProps
 
-	// ExistingRestApi is an API to mount the routes on instead of creating
-	// one. Mutually exclusive with RestApiProps and CreateCloudWatchRole.
-	ExistingRestApi awsapigateway.IRestApi
-	// ParentResource is where the collection resource goes on
-	// ExistingRestApi. Default: the API's root.
-	ParentResource awsapigateway.IResource
-	// RestApiProps are applied over the new API's defaults (regional, JSON
-	// access logs, tracing, throttling). Default: none.
-	RestApiProps *awsapigateway.RestApiProps
-	// CreateCloudWatchRole creates the region's account-wide API Gateway
-	// CloudWatch logging role (AWS::ApiGateway::Account), which stage
-	// execution logging needs. Account-wide: enable it in one stack only.
-	// Default: false.
-	CreateCloudWatchRole *bool
+	// Api is the REST API the routes go on: an existing one, or a new one
+	// with restapi.New's defaults (regional, JSON access logs, tracing,
+	// throttling). Default: a new API.
+	Api *restapi.Mount
 
 	// ResourcePath is the collection's path part. Default: "comments".
 	ResourcePath *string
@@ -65,10 +63,10 @@ type Props struct {
 	// PathParameter names the GET route's path parameter. Default: the key
 	// it carries (QueryKey or PartitionKey).
 	PathParameter *string
-	// KeyVTL is VTL that sets $key from $rawKey, the path parameter's value,
+	// KeyVtl is VTL that sets $key from $rawKey, the path parameter's value,
 	// for Query and GetItem: for example, to normalize it. Default: $key is
 	// $rawKey.
-	KeyVTL *string
+	KeyVtl *string
 
 	// MethodOptions apply to every route: authorization type or authorizer,
 	// API key, and so on. Default: no authorization (public routes, as in
@@ -85,3 +83,114 @@ type Props struct {
 
 // DefaultMaxLength caps a field with no entry in Props.MaxLengths.
 const DefaultMaxLength = 256
+
+// config is Props with the defaults applied: all that the builders read.
+type config struct {
+	path, key, queryIndex, queryKey, keyVtl, param string
+	fields                                         []string
+	maxLengths                                     map[string]float64
+	create, query, read                            bool
+
+	existingTable             awsdynamodb.ITable
+	tableProps                *awsdynamodb.TableProps // the new table's, defaults applied
+	api                       *restapi.Mount
+	createOptions, getOptions *awsapigateway.MethodOptions // copies: the builders add to them
+}
+
+var attributeName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+var pathPart = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// resolve validates props and applies the defaults.
+func resolve(p *Props) (*config, error) {
+	if p.ExistingTable != nil && p.TableProps != nil {
+		return nil, fmt.Errorf("Props.ExistingTable and Props.TableProps are mutually exclusive: pass one or neither")
+	}
+	if err := p.Api.Check("Props.Api"); err != nil {
+		return nil, err
+	}
+	c := &config{
+		path:          ptr.Or(p.ResourcePath, "comments"),
+		key:           ptr.Or(p.PartitionKey, "commentId"),
+		queryIndex:    ptr.Or(p.QueryIndexName, "pageId-index"),
+		keyVtl:        ptr.Or(p.KeyVtl, "#set($key = $rawKey)"),
+		create:        ptr.Or(p.AllowCreate, true),
+		query:         ptr.Or(p.AllowQuery, true),
+		read:          ptr.Or(p.AllowRead, false),
+		maxLengths:    map[string]float64{},
+		existingTable: p.ExistingTable,
+		api:           p.Api,
+		createOptions: routes.MethodOptions(p.CreateMethodOptions, p.MethodOptions),
+		getOptions:    routes.MethodOptions(p.GetMethodOptions, p.MethodOptions),
+	}
+	c.queryKey = ptr.Or(p.QueryKey, "pageId")
+	if c.queryIndex == "" {
+		c.queryKey = ptr.Or(p.QueryKey, c.key)
+	}
+	c.param = c.key
+	if c.query {
+		c.param = c.queryKey
+	}
+	c.param = ptr.Or(p.PathParameter, c.param)
+	if p.Fields == nil {
+		c.fields = []string{"pageId", "userName", "message"}
+	} else {
+		for _, f := range *p.Fields {
+			c.fields = append(c.fields, *f)
+		}
+	}
+	if !pathPart.MatchString(c.path) {
+		return nil, fmt.Errorf("Props.ResourcePath %q must be one path part of letters, digits, '.', '_' or '-'", c.path)
+	}
+	seen := map[string]bool{}
+	for _, name := range append([]string{c.key, c.queryKey, c.param}, c.fields...) {
+		if !attributeName.MatchString(name) {
+			return nil, fmt.Errorf("attribute name %q must match %s", name, attributeName)
+		}
+	}
+	for _, f := range c.fields {
+		if f == c.key {
+			return nil, fmt.Errorf("Props.Fields must not hold the partition key %q: POST sets it to the request id", c.key)
+		}
+		if seen[f] {
+			return nil, fmt.Errorf("Props.Fields names %q twice", f)
+		}
+		seen[f] = true
+		c.maxLengths[f] = DefaultMaxLength
+		if f == "message" {
+			c.maxLengths[f] = 4000
+		}
+	}
+	if p.MaxLengths != nil {
+		for f, n := range *p.MaxLengths {
+			if !seen[f] {
+				return nil, fmt.Errorf("Props.MaxLengths names %q, which is not one of Props.Fields %v", f, c.fields)
+			}
+			if n == nil || *n < 1 {
+				return nil, fmt.Errorf("Props.MaxLengths[%q] must be at least 1", f)
+			}
+			c.maxLengths[f] = *n
+		}
+	}
+	if len(c.fields) == 0 && c.create {
+		return nil, fmt.Errorf("Props.Fields is empty, so POST would store nothing: name a field or set AllowCreate to false")
+	}
+	if c.query && c.read {
+		return nil, fmt.Errorf("Props.AllowQuery and Props.AllowRead both use GET /%s/{key}: enable one", c.path)
+	}
+	if !c.create && !c.query && !c.read {
+		return nil, fmt.Errorf("no route: enable at least one of Props.AllowCreate, AllowQuery, AllowRead")
+	}
+	if c.query && c.queryIndex != "" && !seen[c.queryKey] {
+		return nil, fmt.Errorf("Props.QueryKey %q is the index's key, so it must be one of Props.Fields %v", c.queryKey, c.fields)
+	}
+	if c.query && c.queryIndex == "" && c.queryKey != c.key {
+		return nil, fmt.Errorf("Props.QueryKey %q must be the partition key %q when Props.QueryIndexName is empty", c.queryKey, c.key)
+	}
+	if tp := p.TableProps; tp != nil && tp.PartitionKey != nil && *tp.PartitionKey.Name != c.key {
+		return nil, fmt.Errorf("Props.TableProps.PartitionKey %q differs from Props.PartitionKey %q", *tp.PartitionKey.Name, c.key)
+	}
+	if c.existingTable == nil {
+		c.tableProps = defaults.TableProps(p.TableProps, c.key, defaults.RemovalPolicy(p.RemovalPolicy))
+	}
+	return c, nil
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -16,6 +17,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/assertions/local"
 	"github.com/blueprints-cdk/blueprints/constructs/emailhygiene"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 	"github.com/blueprints-cdk/blueprints/internal/emailaddr"
 )
 
@@ -204,6 +206,14 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 		"wrong key": {func(awscdk.Stack) *emailhygiene.Props {
 			return &emailhygiene.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("email"), Type: awsdynamodb.AttributeType_STRING}}}
 		}, `Props.TableProps.PartitionKey must be "UserId"`},
+		"api without lookup": {func(s awscdk.Stack) *emailhygiene.Props {
+			api := awsapigateway.NewRestApi(s, jsii.String("A"), nil)
+			return &emailhygiene.Props{AllowLookup: jsii.Bool(false), Api: &restapi.Mount{ExistingRestApi: api}}
+		}, "Props.Api and Props.LookupMethodOptions need Props.AllowLookup"},
+		"role on an existing api": {func(s awscdk.Stack) *emailhygiene.Props {
+			api := awsapigateway.NewRestApi(s, jsii.String("A"), nil)
+			return &emailhygiene.Props{Api: &restapi.Mount{ExistingRestApi: api, CreateCloudWatchRole: jsii.Bool(true)}}
+		}, "Props.Api.CreateCloudWatchRole applies to a new API"},
 		"limit": {func(awscdk.Stack) *emailhygiene.Props {
 			return &emailhygiene.Props{TransientBounceLimit: jsii.Number(0)}
 		}, "Props.TransientBounceLimit"},

@@ -15,11 +15,8 @@ package emailhygiene
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -33,20 +30,20 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
-	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	handler "github.com/blueprints-cdk/blueprints/internal/emailhygiene"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // PartitionKey is the table's key: the normalized email address.
-const PartitionKey = "UserId"
+const PartitionKey = handler.PartitionKey
 
 // LookupFields are the attributes GET /suppressions/{email} returns.
-var LookupFields = []string{"state", "notificationType", "from", "timestamp", "bounceType", "bounceSubType",
-	"complaintFeedbackType", "bounceCount", "lastBounceAt"}
+var LookupFields = handler.LookupAttributes
 
-// NormalizeAddressVTL normalizes the lookup's path parameter as the handler
+// NormalizeAddressVtl normalizes the lookup's path parameter as the handler
 // normalizes recipients (lambda/emailhygiene NormalizeAddress): trimmed of
 // the characters Java's trim() removes, with the domain lower-cased.
-const NormalizeAddressVTL = `#set($t = $rawKey.trim())#set($at = $t.lastIndexOf("@"))` +
+const NormalizeAddressVtl = `#set($t = $rawKey.trim())#set($at = $t.lastIndexOf("@"))` +
 	`#if($at > 0)#set($key = "$t.substring(0, $at)$t.substring($at).toLowerCase()")#{else}#set($key = $t)#end`
 
 // EmailHygiene is the pipeline.
@@ -80,67 +77,26 @@ func NewEmailHygiene(scope constructs.Construct, id string, props *Props) *Email
 	if props == nil {
 		props = &Props{}
 	}
-	env, err := validate(props)
+	cfg, err := resolve(props)
 	if err != nil {
 		panic(fmt.Sprintf("emailhygiene.NewEmailHygiene %q: %v", id, err))
 	}
 	e := &EmailHygiene{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	e.buildTopic(props)
-	e.buildConfigurationSet(props)
-	e.buildTable(props)
-	e.buildHandler(env)
-	if defaults.Bool(props.AllowLookup, true) {
-		e.buildLookup(props)
+	e.buildTopic(cfg)
+	e.buildConfigurationSet(cfg)
+	e.buildTable(cfg)
+	e.buildHandler(cfg)
+	if cfg.lookup {
+		e.buildLookup(cfg)
 	}
 	return e
 }
 
-func validate(p *Props) (map[string]*string, error) {
-	pairs := []struct {
-		existing, props bool
-		names           string
-	}{
-		{p.ExistingConfigurationSet != nil, p.ConfigurationSetProps != nil, "Props.ExistingConfigurationSet and Props.ConfigurationSetProps"},
-		{p.ExistingTopic != nil, p.TopicProps != nil, "Props.ExistingTopic and Props.TopicProps"},
-		{p.ExistingTable != nil, p.TableProps != nil, "Props.ExistingTable and Props.TableProps"},
-		{p.ExistingRestApi != nil, defaults.Bool(p.CreateCloudWatchRole, false), "Props.ExistingRestApi and Props.CreateCloudWatchRole"},
-	}
-	for _, pair := range pairs {
-		if pair.existing && pair.props {
-			return nil, fmt.Errorf("%s are mutually exclusive: pass one or neither", pair.names)
-		}
-	}
-	if !defaults.Bool(p.AllowLookup, true) && (p.ExistingRestApi != nil || p.LookupMethodOptions != nil) {
-		return nil, fmt.Errorf("Props.ExistingRestApi and Props.LookupMethodOptions need Props.AllowLookup")
-	}
-	if tp := p.TableProps; tp != nil && tp.PartitionKey != nil && *tp.PartitionKey.Name != PartitionKey {
-		return nil, fmt.Errorf("Props.TableProps.PartitionKey must be %q, the handler's key", PartitionKey)
-	}
-	limit := 3.0
-	if p.TransientBounceLimit != nil {
-		limit = *p.TransientBounceLimit
-		if limit < 1 || limit != math.Trunc(limit) {
-			return nil, fmt.Errorf("Props.TransientBounceLimit must be a whole number, at least 1")
-		}
-	}
-	window := 72 * 3600.0
-	if p.TransientBounceWindow != nil {
-		window = *p.TransientBounceWindow.ToMilliseconds(nil) / 1000
-		if window < 1 || window != math.Trunc(window) {
-			return nil, fmt.Errorf("Props.TransientBounceWindow must be a whole number of seconds, at least 1")
-		}
-	}
-	return map[string]*string{
-		"TRANSIENT_BOUNCE_LIMIT":  jsii.String(strconv.FormatFloat(limit, 'f', 0, 64)),
-		"TRANSIENT_BOUNCE_WINDOW": jsii.String(strconv.FormatFloat(window, 'f', 0, 64) + "s"),
-	}, nil
-}
-
 // buildTopic creates a topic encrypted with a customer-managed key that SES
 // from this account may use; the topic refuses anything but HTTPS.
-func (e *EmailHygiene) buildTopic(p *Props) {
-	if p.ExistingTopic != nil {
-		e.Topic = p.ExistingTopic
+func (e *EmailHygiene) buildTopic(c *config) {
+	if c.existingTopic != nil {
+		e.Topic = c.existingTopic
 		return
 	}
 	stack := awscdk.Stack_Of(e.Construct)
@@ -156,10 +112,7 @@ func (e *EmailHygiene) buildTopic(p *Props) {
 		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
 	}), nil)
-	tp := awssns.TopicProps{}
-	if p.TopicProps != nil {
-		tp = *p.TopicProps
-	}
+	tp := c.topicProps
 	if tp.MasterKey == nil {
 		tp.MasterKey = e.TopicKey
 	}
@@ -170,11 +123,11 @@ func (e *EmailHygiene) buildTopic(p *Props) {
 // buildConfigurationSet sends bounces, complaints and deliveries to the
 // topic. CDK's event destination also gives SES, from this account and this
 // configuration set only, sns:Publish in the topic's policy.
-func (e *EmailHygiene) buildConfigurationSet(p *Props) {
-	if p.ExistingConfigurationSet != nil {
-		e.ConfigurationSet = p.ExistingConfigurationSet
+func (e *EmailHygiene) buildConfigurationSet(c *config) {
+	if c.existingConfigurationSet != nil {
+		e.ConfigurationSet = c.existingConfigurationSet
 	} else {
-		e.ConfigurationSet = awsses.NewConfigurationSet(e.Construct, jsii.String("ConfigurationSet"), p.ConfigurationSetProps)
+		e.ConfigurationSet = awsses.NewConfigurationSet(e.Construct, jsii.String("ConfigurationSet"), c.configurationSetProps)
 	}
 	e.EventDestination = awsses.NewConfigurationSetEventDestination(e.Construct, jsii.String("EventDestination"), &awsses.ConfigurationSetEventDestinationProps{
 		ConfigurationSet: e.ConfigurationSet,
@@ -185,31 +138,33 @@ func (e *EmailHygiene) buildConfigurationSet(p *Props) {
 	})
 }
 
-func (e *EmailHygiene) buildTable(p *Props) {
-	if p.ExistingTable != nil {
-		e.Table = p.ExistingTable
+func (e *EmailHygiene) buildTable(c *config) {
+	if c.existingTable != nil {
+		e.Table = c.existingTable
 		return
 	}
-	tp := defaults.TableProps(p.TableProps, PartitionKey, defaults.RemovalPolicy(p.RemovalPolicy))
-	e.Table = awsdynamodb.NewTable(e.Construct, jsii.String("Table"), tp)
+	e.Table = awsdynamodb.NewTable(e.Construct, jsii.String("Table"), c.tableProps)
 }
 
 // buildHandler subscribes the Go handler with two dead-letter queues, and
 // gives it exactly the DynamoDB actions it uses.
-func (e *EmailHygiene) buildHandler(env map[string]*string) {
+func (e *EmailHygiene) buildHandler(c *config) {
 	queue := func(id, what string) awssqs.Queue {
 		q := awssqs.NewQueue(e.Construct, jsii.String(id), &awssqs.QueueProps{
 			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 			EnforceSSL:      jsii.Bool(true),
 			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 		})
-		defaults.Suppress(q, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue: "+what)
+		nag.Suppress(q, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue: "+what)
 		return q
 	}
 	e.SubscriptionDeadLetters = queue("SubscriptionDeadLetters", "the SNS subscription's redrive queue")
 	e.FailedEvents = queue("FailedEvents", "the handler's on-failure destination")
 
-	env["TABLE_NAME"] = e.Table.TableName()
+	env := map[string]*string{handler.EnvTableName: e.Table.TableName()}
+	for k, v := range c.env {
+		env[k] = v
+	}
 	e.Handler = golambda.NewFunction(e.Construct, "Handler", &golambda.Props{
 		Entry:         jsii.String("emailhygiene"),
 		Description:   jsii.String("Applies SES bounce, complaint and delivery events to the address table"),
@@ -233,24 +188,19 @@ func (e *EmailHygiene) buildHandler(env map[string]*string) {
 
 // buildLookup is GET /suppressions/{email}: dynamoproxy's read-only GetItem
 // route, normalizing the address as the handler does.
-func (e *EmailHygiene) buildLookup(p *Props) {
-	opts := p.LookupMethodOptions
-	if opts == nil {
-		opts = &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM}
-	}
+func (e *EmailHygiene) buildLookup(c *config) {
 	fields := jsii.Strings(LookupFields...)
 	e.Lookup = dynamoproxy.NewApiGatewayToDynamoDB(e.Construct, "Lookup", &dynamoproxy.Props{
-		ExistingTable:        e.Table,
-		ExistingRestApi:      p.ExistingRestApi,
-		CreateCloudWatchRole: p.CreateCloudWatchRole,
-		ResourcePath:         jsii.String("suppressions"),
-		PartitionKey:         jsii.String(PartitionKey),
-		PathParameter:        jsii.String("email"),
-		Fields:               fields,
-		AllowCreate:          jsii.Bool(false),
-		AllowQuery:           jsii.Bool(false),
-		AllowRead:            jsii.Bool(true),
-		KeyVTL:               jsii.String(NormalizeAddressVTL),
-		MethodOptions:        opts,
+		ExistingTable: e.Table,
+		Api:           c.api,
+		ResourcePath:  jsii.String("suppressions"),
+		PartitionKey:  jsii.String(PartitionKey),
+		PathParameter: jsii.String("email"),
+		Fields:        fields,
+		AllowCreate:   jsii.Bool(false),
+		AllowQuery:    jsii.Bool(false),
+		AllowRead:     jsii.Bool(true),
+		KeyVtl:        jsii.String(NormalizeAddressVtl),
+		MethodOptions: c.lookupOptions,
 	})
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
-	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 var usEast1 = &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}}
@@ -45,7 +45,7 @@ var apiKey = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	// A method added after the front door requires the key too.
 	later := api.Root().AddResource(jsii.String("later"), nil).AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil),
 		&awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM})
-	defaults.Suppress(later, "AwsSolutions-COG4", "A test route authorized with IAM")
+	nag.Suppress(later, "AwsSolutions-COG4", "A test route authorized with IAM")
 	return stack
 })
 

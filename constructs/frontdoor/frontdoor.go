@@ -27,7 +27,6 @@ package frontdoor
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -42,7 +41,9 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 	"github.com/blueprints-cdk/blueprints/internal/originkey"
+	"github.com/blueprints-cdk/blueprints/internal/ptr"
 )
 
 const (
@@ -50,8 +51,8 @@ const (
 	HeaderName = "X-Origin-Verify"
 	// ApiKeyHeaderName is the origin custom header of ModeApiKey.
 	ApiKeyHeaderName = "x-api-key"
-	// OriginID is the distribution's origin, which carries the header.
-	OriginID = "FrontDoorOrigin"
+	// OriginId is the distribution's origin, which carries the header.
+	OriginId = "FrontDoorOrigin"
 	// KeyLength is the origin key's length (letters and digits).
 	KeyLength = originkey.KeyLength
 	// UsagePlanName is ModeApiKey's usage plan, as in the post.
@@ -98,142 +99,99 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 	if props == nil {
 		props = &Props{}
 	}
-	if err := check(scope, props); err != nil {
+	c, err := resolve(props, awscdk.Stack_Of(scope).Region())
+	if err != nil {
 		panic(fmt.Sprintf("frontdoor.NewFrontDoor %q: %v", id, err))
 	}
-	mode := mode(props)
 	f := &FrontDoor{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	removal := defaults.RemovalPolicy(props.RemovalPolicy)
 
 	f.Secret = awssecretsmanager.NewSecret(f.Construct, jsii.String("OriginKey"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Origin key: CloudFront sends it to the origin, which answers only requests that carry it"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength: jsii.Number(KeyLength), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
 		},
-		RemovalPolicy: removal,
+		RemovalPolicy: c.removal,
 	})
 	// {{resolve:secretsmanager:<arn>:SecretString:::}}: CloudFormation reads
 	// the current value when it applies the template; it is never in it.
 	key := f.Secret.SecretValue().UnsafeUnwrap()
 
-	f.WebAclArn = props.ExistingWebAclArn
+	f.WebAclArn = c.ExistingWebAclArn
 	if f.WebAclArn == nil {
-		f.EdgeWebAcl = NewEdgeWebAcl(f.Construct, "EdgeWebAcl", &EdgeWebAclProps{RateLimit: props.RateLimit})
+		f.EdgeWebAcl = NewEdgeWebAcl(f.Construct, "EdgeWebAcl", &EdgeWebAclProps{RateLimit: c.RateLimit})
 		f.WebAclArn = f.EdgeWebAcl.Arn
 	}
-	f.buildLogBucket(props, removal)
-	header := map[Mode]string{ModeHeader: HeaderName, ModeApiKey: ApiKeyHeaderName}[mode]
-	f.buildDistribution(props, origin(props, map[string]*string{header: key}))
+	f.buildLogBucket(c)
+	f.buildDistribution(c, origin(c, map[string]*string{c.header: key}))
 
 	env := map[string]*string{
-		originkey.EnvMode: jsii.String(string(mode)), originkey.EnvDistributionID: f.Distribution.DistributionId(),
-		originkey.EnvOriginID: jsii.String(OriginID), originkey.EnvHeaderName: jsii.String(header),
+		originkey.EnvMode: jsii.String(string(c.Mode)), originkey.EnvDistributionID: f.Distribution.DistributionId(),
+		originkey.EnvOriginID: jsii.String(OriginId), originkey.EnvHeaderName: jsii.String(c.header),
 	}
-	if mode == ModeHeader {
-		f.buildOriginWebAcl(props, key)
+	if c.Mode == ModeHeader {
+		f.buildOriginWebAcl(c, key)
 		env[originkey.EnvPatternSetName], env[originkey.EnvPatternSetID] = f.PatternSet.Name(), f.PatternSet.AttrId()
 	} else {
-		f.buildApiKey(props, key)
+		f.buildApiKey(c, key)
 		env[originkey.EnvUsagePlanID], env[originkey.EnvBootstrapKeyID], env[originkey.EnvKeyTag] = f.UsagePlan.UsagePlanId(), f.ApiKey.Ref(), f.keyTag()
 	}
-	f.buildRotation(props, mode, env)
+	// The handler refuses an incomplete environment at start; refuse it here first.
+	if _, err := originkey.FromEnv(func(k string) string { return ptr.Or(env[k], "") }); err != nil {
+		panic(fmt.Sprintf("frontdoor.NewFrontDoor %q: the rotation handler's environment: %v", id, err))
+	}
+	f.buildRotation(c, env)
 	return f
-}
-
-func mode(p *Props) Mode {
-	if p.Mode == "" {
-		return ModeHeader
-	}
-	return p.Mode
-}
-
-// check explains, in the props' names, what is wrong with them.
-func check(scope constructs.Construct, p *Props) error {
-	switch {
-	case (p.RestApi == nil) == (p.LoadBalancer == nil):
-		return fmt.Errorf("give exactly one origin: Props.RestApi or Props.LoadBalancer")
-	case mode(p) != ModeHeader && mode(p) != ModeApiKey:
-		return fmt.Errorf("Props.Mode %q: want ModeHeader or ModeApiKey", p.Mode)
-	case p.LoadBalancer != nil && mode(p) == ModeApiKey:
-		return fmt.Errorf("Props.Mode ModeApiKey needs a REST API origin; use ModeHeader with Props.LoadBalancer")
-	case p.LoadBalancer != nil && p.LoadBalancerDomainName == nil && !defaults.Bool(p.UseVpcOrigin, false):
-		return fmt.Errorf("Props.LoadBalancer needs Props.LoadBalancerDomainName (a name covered by the certificate on its HTTPS listener, " +
-			"which CloudFront checks) or Props.UseVpcOrigin: CloudFront cannot verify the ALB's own elb.amazonaws.com name")
-	case p.RestApi != nil && (p.LoadBalancerDomainName != nil || p.UseVpcOrigin != nil):
-		return fmt.Errorf("Props.LoadBalancerDomainName and Props.UseVpcOrigin apply to Props.LoadBalancer only")
-	case p.RotationSchedule != "" && p.RotationSchedule.Days() == 0:
-		return fmt.Errorf("Props.RotationSchedule %q: want Daily, Fortnightly, Monthly, Bimonthly or Quarterly", p.RotationSchedule)
-	case (p.DomainNames == nil) != (p.Certificate == nil):
-		return fmt.Errorf("Props.DomainNames and Props.Certificate go together: the certificate (in us-east-1) must cover the names")
-	case p.ExistingWebAclArn != nil && p.RateLimit != nil:
-		return fmt.Errorf("Props.ExistingWebAclArn and Props.RateLimit are mutually exclusive: the rate limit belongs to the web ACL the construct would create")
-	case p.ExistingWebAclArn != nil && !*awscdk.Token_IsUnresolved(p.ExistingWebAclArn) && !strings.Contains(*p.ExistingWebAclArn, ":global/webacl/"):
-		return fmt.Errorf("Props.ExistingWebAclArn %q is not a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)", *p.ExistingWebAclArn)
-	case p.ExistingLogBucket != nil && p.LogBucketProps != nil:
-		return fmt.Errorf("Props.ExistingLogBucket and Props.LogBucketProps are mutually exclusive")
-	case p.ExistingWebAclArn == nil:
-		return checkEdge(scope, p.RateLimit)
-	}
-	return nil
 }
 
 func (f *FrontDoor) keyTag() *string {
 	return awscdk.Names_UniqueResourceName(f.Construct, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(64)})
 }
 
-func (f *FrontDoor) buildLogBucket(p *Props, removal awscdk.RemovalPolicy) {
-	if p.ExistingLogBucket != nil {
-		f.LogBucket = p.ExistingLogBucket
+func (f *FrontDoor) buildLogBucket(c *config) {
+	if c.ExistingLogBucket != nil {
+		f.LogBucket = c.ExistingLogBucket
 		return
 	}
-	f.LogBucket = defaults.LogBucket(f.Construct, "AccessLogs", p.LogBucketProps, removal, true)
+	f.LogBucket = defaults.LogBucket(f.Construct, "AccessLogs", c.LogBucketProps, c.removal, true)
 }
 
 // origin is CloudFront's view of the origin: HTTPS only with TLS 1.2,
 // carrying the origin key header.
-func origin(p *Props, headers map[string]*string) awscloudfront.IOrigin {
+func origin(c *config, headers map[string]*string) awscloudfront.IOrigin {
 	tls := &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2}
 	switch {
-	case p.RestApi != nil:
-		return awscloudfrontorigins.NewRestApiOrigin(p.RestApi, &awscloudfrontorigins.RestApiOriginProps{
-			OriginId: jsii.String(OriginID), CustomHeaders: &headers,
+	case c.RestApi != nil:
+		return awscloudfrontorigins.NewRestApiOrigin(c.RestApi, &awscloudfrontorigins.RestApiOriginProps{
+			OriginId: jsii.String(OriginId), CustomHeaders: &headers,
 		})
-	case defaults.Bool(p.UseVpcOrigin, false):
+	case c.useVpcOrigin:
 		protocol := awscloudfront.OriginProtocolPolicy_HTTPS_ONLY
-		if p.LoadBalancerDomainName == nil {
+		if c.LoadBalancerDomainName == nil {
 			protocol = awscloudfront.OriginProtocolPolicy_HTTP_ONLY // inside the VPC, on AWS's network
 		}
-		return awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(p.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
-			OriginId: jsii.String(OriginID), CustomHeaders: &headers, DomainName: p.LoadBalancerDomainName,
+		return awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(c.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
+			OriginId: jsii.String(OriginId), CustomHeaders: &headers, DomainName: c.LoadBalancerDomainName,
 			ProtocolPolicy: protocol, OriginSslProtocols: tls,
 		})
 	default:
-		return awscloudfrontorigins.NewHttpOrigin(p.LoadBalancerDomainName, &awscloudfrontorigins.HttpOriginProps{
-			OriginId: jsii.String(OriginID), CustomHeaders: &headers,
+		return awscloudfrontorigins.NewHttpOrigin(c.LoadBalancerDomainName, &awscloudfrontorigins.HttpOriginProps{
+			OriginId: jsii.String(OriginId), CustomHeaders: &headers,
 			ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTPS_ONLY, OriginSslProtocols: tls,
 		})
 	}
 }
 
-func (f *FrontDoor) buildDistribution(p *Props, o awscloudfront.IOrigin) {
-	cache := p.CachePolicy
-	if cache == nil {
-		cache = awscloudfront.CachePolicy_CACHING_DISABLED()
-	}
-	headers := p.ResponseHeadersPolicy
-	if headers == nil {
-		headers = awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS()
-	}
+func (f *FrontDoor) buildDistribution(c *config, o awscloudfront.IOrigin) {
 	dp := &awscloudfront.DistributionProps{
 		Comment: jsii.String("Front door: CloudFront and WAF; the origin answers only requests that carry the origin key"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin:               o,
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
-			CachePolicy:          cache,
+			CachePolicy:          c.CachePolicy,
 			// Everything the viewer sent except Host, which must be the origin's.
 			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-			ResponseHeadersPolicy: headers,
+			ResponseHeadersPolicy: c.ResponseHeadersPolicy,
 		},
 		HttpVersion:   awscloudfront.HttpVersion_HTTP2_AND_3,
 		EnableLogging: jsii.Bool(true),
@@ -241,21 +199,21 @@ func (f *FrontDoor) buildDistribution(p *Props, o awscloudfront.IOrigin) {
 		LogFilePrefix: jsii.String("cloudfront/"),
 		WebAclId:      f.WebAclArn,
 	}
-	if p.DomainNames != nil {
-		dp.DomainNames, dp.Certificate = p.DomainNames, p.Certificate
+	if c.DomainNames != nil {
+		dp.DomainNames, dp.Certificate = c.DomainNames, c.Certificate
 		dp.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
 	}
 	f.Distribution = awscloudfront.NewDistribution(f.Construct, jsii.String("Distribution"), dp)
-	if p.DomainNames == nil {
-		defaults.Suppress(f.Distribution, "AwsSolutions-CFR4",
+	if c.DomainNames == nil {
+		nag.Suppress(f.Distribution, "AwsSolutions-CFR4",
 			"Without Props.DomainNames and a certificate, CloudFront's default *.cloudfront.net certificate pins the minimum viewer protocol to TLSv1; pass them to get TLSv1.2_2021")
 	}
-	defaults.Suppress(f.Distribution, "AwsSolutions-CFR1", "Geo restrictions are a business decision; add them with an escape hatch where needed")
+	nag.Suppress(f.Distribution, "AwsSolutions-CFR1", "Geo restrictions are a business decision; add them with an escape hatch where needed")
 }
 
 // buildOriginWebAcl is ModeHeader's check at the origin: a regional web ACL
 // that allows only requests whose X-Origin-Verify is an accepted value.
-func (f *FrontDoor) buildOriginWebAcl(p *Props, key *string) {
+func (f *FrontDoor) buildOriginWebAcl(c *config, key *string) {
 	name := awscdk.Names_UniqueResourceName(f.Construct, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(120)})
 	f.PatternSet = awswafv2.NewCfnRegexPatternSet(f.Construct, jsii.String("AcceptedOriginKeys"), &awswafv2.CfnRegexPatternSetProps{
 		Name:        name,
@@ -288,29 +246,29 @@ func (f *FrontDoor) buildOriginWebAcl(p *Props, key *string) {
 		VisibilityConfig: visibility(*name),
 	})
 	var target *string
-	if p.RestApi != nil {
-		target = p.RestApi.DeploymentStage().StageArn()
+	if c.RestApi != nil {
+		target = c.RestApi.DeploymentStage().StageArn()
 	} else {
-		target = p.LoadBalancer.LoadBalancerArn()
+		target = c.LoadBalancer.LoadBalancerArn()
 	}
 	f.OriginWebAclAssociation = awswafv2.NewCfnWebACLAssociation(f.Construct, jsii.String("OriginWebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: target, WebAclArn: f.OriginWebAcl.AttrArn(),
 	})
-	if p.RestApi != nil {
+	if c.RestApi != nil {
 		// The stage must exist before WAF can attach to it.
-		f.OriginWebAclAssociation.Node().AddDependency(p.RestApi.DeploymentStage())
+		f.OriginWebAclAssociation.Node().AddDependency(c.RestApi.DeploymentStage())
 	}
 }
 
 // buildApiKey is ModeApiKey's check at the origin, the post's: an API key
 // with the secret's value in the CloudFront_only usage plan, and an API key
 // required on every method.
-func (f *FrontDoor) buildApiKey(p *Props, key *string) {
-	stage := p.RestApi.DeploymentStage()
+func (f *FrontDoor) buildApiKey(c *config, key *string) {
+	stage := c.RestApi.DeploymentStage()
 	f.UsagePlan = awsapigateway.NewUsagePlan(f.Construct, jsii.String("UsagePlan"), &awsapigateway.UsagePlanProps{
 		Name:        jsii.String(UsagePlanName),
 		Description: jsii.String("Only CloudFront holds these keys: the front door's origin keys"),
-		ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: p.RestApi, Stage: stage}},
+		ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: c.RestApi, Stage: stage}},
 	})
 	// The key's value is the post's intent done right: the template it
 	// comes from put the key's ID (!Ref ApiKey) in the header.
@@ -322,7 +280,7 @@ func (f *FrontDoor) buildApiKey(p *Props, key *string) {
 	f.UsagePlanKey = awsapigateway.NewCfnUsagePlanKey(f.Construct, jsii.String("UsagePlanKey"), &awsapigateway.CfnUsagePlanKeyProps{
 		KeyId: f.ApiKey.Ref(), KeyType: jsii.String("API_KEY"), UsagePlanId: f.UsagePlan.UsagePlanId(),
 	})
-	awscdk.Aspects_Of(p.RestApi).Add(&requireApiKey{api: *p.RestApi.Node().Path()}, nil)
+	awscdk.Aspects_Of(c.RestApi).Add(&requireApiKey{api: *c.RestApi.Node().Path()}, nil)
 }
 
 // requireApiKey sets ApiKeyRequired on every method of the API, including
@@ -340,20 +298,16 @@ func (*requireApiKey) Visit(node constructs.IConstruct) {
 // buildRotation deploys lambda/originkey and the rotation schedule. The
 // first rotation comes one interval after the first deployment, never while
 // the distribution is being created.
-func (f *FrontDoor) buildRotation(p *Props, mode Mode, env map[string]*string) {
-	schedule := p.RotationSchedule
-	if schedule == "" {
-		schedule = Monthly
-	}
+func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 	f.RotationFunction = golambda.NewFunction(f.Construct, "Rotation", &golambda.Props{
 		Entry:       jsii.String("originkey"),
-		Description: jsii.String("Rotates the front door's origin key without dropping requests (" + string(mode) + " mode)"),
+		Description: jsii.String("Rotates the front door's origin key without dropping requests (" + string(c.Mode) + " mode)"),
 		Environment: &env,
 		Timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
 	})
 	f.RotationSchedule = f.Secret.AddRotationSchedule(jsii.String("RotationSchedule"), &awssecretsmanager.RotationScheduleOptions{
 		RotationLambda:            f.RotationFunction.Function,
-		AutomaticallyAfter:        awscdk.Duration_Days(jsii.Number(schedule.Days())),
+		AutomaticallyAfter:        awscdk.Duration_Days(jsii.Number(c.RotationSchedule.Days())),
 		RotateImmediatelyOnUpdate: jsii.Bool(false),
 	})
 	role := f.RotationFunction.Role
@@ -366,7 +320,7 @@ func (f *FrontDoor) buildRotation(p *Props, mode Mode, env map[string]*string) {
 	role.AddToPrincipalPolicy(stmt([]string{"cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"}, distribution))
 	// CloudFront checks that whoever updates a distribution may read its web ACL.
 	role.AddToPrincipalPolicy(stmt([]string{"wafv2:GetWebACL"}, f.WebAclArn))
-	if mode == ModeHeader {
+	if c.Mode == ModeHeader {
 		role.AddToPrincipalPolicy(stmt([]string{"wafv2:GetRegexPatternSet", "wafv2:UpdateRegexPatternSet"}, f.PatternSet.AttrArn()))
 		return
 	}
@@ -384,7 +338,7 @@ func (f *FrontDoor) buildRotation(p *Props, mode Mode, env map[string]*string) {
 			"ForAllValues:StringEquals": map[string]any{"aws:TagKeys": []string{KeyTagKey}},
 		},
 	}))
-	defaults.Suppress(role, "AwsSolutions-IAM5", "The rotation's API key IDs are not known in advance; DELETE applies only to keys carrying this construct's tag (aws:ResourceTag)",
+	nag.Suppress(role, "AwsSolutions-IAM5", "The rotation's API key IDs are not known in advance; DELETE applies only to keys carrying this construct's tag (aws:ResourceTag)",
 		"/Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\\/apikeys\\/\\*/")
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("DeleteOnlyTaggedApiKeys"), Actions: jsii.Strings("apigateway:DELETE"), Resources: &[]*string{apigw("/apikeys/*")},

@@ -1,29 +1,39 @@
 package frontdoor
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/originkey"
+	"github.com/blueprints-cdk/blueprints/internal/ptr"
 )
 
-// Mode is how the origin checks the origin key that CloudFront sends.
+// Mode is how the origin checks the origin key that CloudFront sends. Like
+// the CDK Go bindings' enums, it is a value, not a pointer: the empty Mode
+// is the default.
 type Mode string
 
 const (
 	// ModeHeader sends the key in X-Origin-Verify; a regional WAF web ACL on
 	// the origin (REST API stage or ALB) blocks requests without an accepted
 	// value. Rotation updates only the web ACL's regex pattern set.
-	ModeHeader Mode = "Header"
+	ModeHeader Mode = originkey.ModeHeader
 	// ModeApiKey is the post's: the key is an API Gateway API key sent in
 	// x-api-key, in a usage plan named CloudFront_only bound to the stage, and
 	// every method of the API requires an API key. REST API origins only.
-	ModeApiKey Mode = "ApiKey"
+	ModeApiKey Mode = originkey.ModeApiKey
 )
 
-// Schedule is how often the origin key rotates: the post's choices.
+// Schedule is how often the origin key rotates: the post's choices. Like
+// Mode, it is a value; the empty Schedule is the default.
 type Schedule string
 
 const (
@@ -103,4 +113,64 @@ type Props struct {
 	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
 	// RemovalPolicy of the secret and the log bucket. Default: RETAIN.
 	RemovalPolicy *awscdk.RemovalPolicy
+}
+
+// config is Props with the defaults applied (Mode, RotationSchedule,
+// CachePolicy, ResponseHeadersPolicy), plus what follows from them: all
+// that the builders read.
+type config struct {
+	Props
+	header       string // the origin custom header of Mode
+	useVpcOrigin bool
+	removal      awscdk.RemovalPolicy
+}
+
+// resolve explains, in the props' names, what is wrong with them, and
+// applies the defaults. region is the stack's: the edge web ACL can only be
+// created in us-east-1.
+func resolve(p *Props, region *string) (*config, error) {
+	c := &config{Props: *p, useVpcOrigin: ptr.Or(p.UseVpcOrigin, false), removal: defaults.RemovalPolicy(p.RemovalPolicy)}
+	if c.Mode == "" {
+		c.Mode = ModeHeader
+	}
+	if c.RotationSchedule == "" {
+		c.RotationSchedule = Monthly
+	}
+	switch {
+	case (p.RestApi == nil) == (p.LoadBalancer == nil):
+		return nil, fmt.Errorf("give exactly one origin: Props.RestApi or Props.LoadBalancer")
+	case c.Mode != ModeHeader && c.Mode != ModeApiKey:
+		return nil, fmt.Errorf("Props.Mode %q: want ModeHeader or ModeApiKey", p.Mode)
+	case p.LoadBalancer != nil && c.Mode == ModeApiKey:
+		return nil, fmt.Errorf("Props.Mode ModeApiKey needs a REST API origin; use ModeHeader with Props.LoadBalancer")
+	case p.LoadBalancer != nil && p.LoadBalancerDomainName == nil && !c.useVpcOrigin:
+		return nil, fmt.Errorf("Props.LoadBalancer needs Props.LoadBalancerDomainName (a name covered by the certificate on its HTTPS listener, " +
+			"which CloudFront checks) or Props.UseVpcOrigin: CloudFront cannot verify the ALB's own elb.amazonaws.com name")
+	case p.RestApi != nil && (p.LoadBalancerDomainName != nil || p.UseVpcOrigin != nil):
+		return nil, fmt.Errorf("Props.LoadBalancerDomainName and Props.UseVpcOrigin apply to Props.LoadBalancer only")
+	case c.RotationSchedule.Days() == 0:
+		return nil, fmt.Errorf("Props.RotationSchedule %q: want Daily, Fortnightly, Monthly, Bimonthly or Quarterly", p.RotationSchedule)
+	case (p.DomainNames == nil) != (p.Certificate == nil):
+		return nil, fmt.Errorf("Props.DomainNames and Props.Certificate go together: the certificate (in us-east-1) must cover the names")
+	case p.ExistingWebAclArn != nil && p.RateLimit != nil:
+		return nil, fmt.Errorf("Props.ExistingWebAclArn and Props.RateLimit are mutually exclusive: " +
+			"the rate limit belongs to the web ACL the construct would create")
+	case p.ExistingWebAclArn != nil && !*awscdk.Token_IsUnresolved(p.ExistingWebAclArn) && !strings.Contains(*p.ExistingWebAclArn, ":global/webacl/"):
+		return nil, fmt.Errorf("Props.ExistingWebAclArn %q is not a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)",
+			*p.ExistingWebAclArn)
+	case p.ExistingLogBucket != nil && p.LogBucketProps != nil:
+		return nil, fmt.Errorf("Props.ExistingLogBucket and Props.LogBucketProps are mutually exclusive")
+	case p.ExistingWebAclArn == nil:
+		if err := checkEdge(region, p.RateLimit); err != nil {
+			return nil, err
+		}
+	}
+	c.header = map[Mode]string{ModeHeader: HeaderName, ModeApiKey: ApiKeyHeaderName}[c.Mode]
+	if c.CachePolicy == nil {
+		c.CachePolicy = awscloudfront.CachePolicy_CACHING_DISABLED()
+	}
+	if c.ResponseHeadersPolicy == nil {
+		c.ResponseHeadersPolicy = awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS()
+	}
+	return c, nil
 }

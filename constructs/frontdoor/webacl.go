@@ -8,7 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/ptr"
 )
 
 // EdgeRegion is the only region where CLOUDFRONT-scope web ACLs can be created.
@@ -48,7 +48,7 @@ func NewEdgeWebAcl(scope constructs.Construct, id string, props *EdgeWebAclProps
 	if props == nil {
 		props = &EdgeWebAclProps{}
 	}
-	if err := checkEdge(scope, props.RateLimit); err != nil {
+	if err := checkEdge(awscdk.Stack_Of(scope).Region(), props.RateLimit); err != nil {
 		panic(fmt.Sprintf("frontdoor.NewEdgeWebAcl %q: %v", id, err))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
@@ -60,7 +60,7 @@ func NewEdgeWebAcl(scope constructs.Construct, id string, props *EdgeWebAclProps
 			Action:           &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}},
 			VisibilityConfig: visibility(name + "-RateLimit"),
 			Statement: &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
-				Limit: jsii.Number(defaults.Number(props.RateLimit, DefaultRateLimit)), AggregateKeyType: jsii.String("IP"),
+				Limit: jsii.Number(ptr.Or(props.RateLimit, DefaultRateLimit)), AggregateKeyType: jsii.String("IP"),
 				EvaluationWindowSec: jsii.Number(300),
 			}},
 		},
@@ -94,8 +94,7 @@ func visibility(metric string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
 
 // checkEdge refuses a region where a CLOUDFRONT-scope web ACL cannot be
 // created, and a rate limit WAF refuses.
-func checkEdge(scope constructs.Construct, rateLimit *float64) error {
-	region := awscdk.Stack_Of(scope).Region()
+func checkEdge(region *string, rateLimit *float64) error {
 	switch {
 	case *awscdk.Token_IsUnresolved(region):
 		return fmt.Errorf("the stack's region is unknown at synth, and a CLOUDFRONT-scope web ACL can only be created in %s: set the stack's env region, or pass Props.ExistingWebAclArn", EdgeRegion)

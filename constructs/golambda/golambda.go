@@ -22,31 +22,13 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
-	"github.com/blueprints-cdk/blueprints/internal/module"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // BuildFlags are the go build arguments every handler is built with. They make
 // the binary reproducible (same source and toolchain, same bytes, so the same
 // asset hash on any machine) and small.
 var BuildFlags = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"}
-
-// Props configures a Go Lambda function. Nil fields take the default.
-type Props struct {
-	// Entry is the handler's folder name under lambda/, for example "cookie". Required.
-	Entry *string
-	// Description of the function. Default: none.
-	Description *string
-	// Environment variables. Default: none.
-	Environment *map[string]*string
-	// MemorySize in MiB. Default: 256.
-	MemorySize *float64
-	// Timeout of one invocation. Default: 10 seconds.
-	Timeout awscdk.Duration
-	// OnFailure receives asynchronous events that fail every retry. Default: none.
-	OnFailure awslambda.IDestination
-	// RetryAttempts for asynchronous invocations (0 to 2). Default: Lambda's (2).
-	RetryAttempts *float64
-}
 
 // Function is a Go handler deployed as a Lambda function.
 type Function struct {
@@ -62,18 +44,10 @@ type Function struct {
 
 // NewFunction builds lambda/<Entry> and deploys it.
 func NewFunction(scope constructs.Construct, id string, props *Props) *Function {
-	if props == nil || props.Entry == nil || *props.Entry == "" {
-		panic(fmt.Sprintf("golambda.NewFunction %q: Props.Entry (the handler's folder under lambda/) is required", id))
-	}
-	root, err := module.Root()
+	cfg, err := resolve(props)
 	if err != nil {
 		panic(fmt.Sprintf("golambda.NewFunction %q: %v", id, err))
 	}
-	entry := *props.Entry
-	if _, err := os.Stat(filepath.Join(root, "lambda", entry, "main.go")); err != nil {
-		panic(fmt.Sprintf("golambda.NewFunction %q: no handler at lambda/%s/main.go in %s", id, entry, root))
-	}
-
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Function{Construct: c}
 	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
@@ -82,37 +56,29 @@ func NewFunction(scope constructs.Construct, id string, props *Props) *Function 
 	})
 	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Execution role of the " + entry + " handler: its own logs and X-Ray only"),
+		Description: jsii.String("Execution role of the " + cfg.entry + " handler: its own logs and X-Ray only"),
 	})
 	f.LogGroup.GrantWrite(f.Role)
 
-	memory := props.MemorySize
-	if memory == nil {
-		memory = jsii.Number(256)
-	}
-	timeout := props.Timeout
-	if timeout == nil {
-		timeout = awscdk.Duration_Seconds(jsii.Number(10))
-	}
 	f.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:  awslambda.Architecture_ARM_64(),
 		Handler:       jsii.String("bootstrap"),
-		Code:          Code(root, entry),
+		Code:          Code(cfg.root, cfg.entry),
 		Role:          f.Role,
 		LogGroup:      f.LogGroup,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Tracing:       awslambda.Tracing_ACTIVE,
-		MemorySize:    memory,
-		Timeout:       timeout,
-		Description:   props.Description,
-		Environment:   props.Environment,
-		OnFailure:     props.OnFailure,
-		RetryAttempts: props.RetryAttempts,
+		MemorySize:    jsii.Number(cfg.memory),
+		Timeout:       cfg.timeout,
+		Description:   cfg.description,
+		Environment:   cfg.environment,
+		OnFailure:     cfg.onFailure,
+		RetryAttempts: cfg.retryAttempts,
 	})
 	// X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level
 	// permissions, so CDK's tracing grant is necessarily on "*".
-	defaults.Suppress(f.Role, "AwsSolutions-IAM5",
+	nag.Suppress(f.Role, "AwsSolutions-IAM5",
 		"X-Ray PutTraceSegments/PutTelemetryRecords support only Resource \"*\"", "Resource::*")
 	return f
 }

@@ -1,7 +1,12 @@
 package spotcluster
 
 import (
+	"fmt"
+	"sort"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+
+	"github.com/blueprints-cdk/blueprints/internal/ptr"
 )
 
 // Allocation strategies of a Spot Fleet request.
@@ -66,4 +71,98 @@ type Props struct {
 	TargetReservationPercent *float64
 	// RootVolumeGiB is the encrypted root volume's size. Default: 30.
 	RootVolumeGiB *float64
+}
+
+// config is Props with the defaults applied: all that the builders read.
+type config struct {
+	arch, strategy                            string
+	types                                     []string
+	target, onDemand, min, max, percent, disk float64
+	existingVpc                               awsec2.IVpc
+	vpcProps                                  *awsec2.VpcProps
+	maxPrices                                 map[string]*string  // by instance type
+	weights                                   map[string]*float64 // by instance type
+	metric                                    string              // the tracked reservation
+}
+
+// resolve validates the props and applies the defaults.
+func resolve(p *Props) (*config, error) {
+	if p.ExistingVpc != nil && p.VpcProps != nil {
+		return nil, fmt.Errorf("Props.ExistingVpc and Props.VpcProps are mutually exclusive: pass one or neither")
+	}
+	c := &config{
+		arch:        ptr.Or(p.Architecture, Arm64),
+		strategy:    ptr.Or(p.AllocationStrategy, PriceCapacityOptimized),
+		target:      ptr.Or(p.TargetCapacity, 2),
+		onDemand:    ptr.Or(p.OnDemandTargetCapacity, 0),
+		min:         ptr.Or(p.MinCapacity, 2),
+		max:         ptr.Or(p.MaxCapacity, 10),
+		percent:     ptr.Or(p.TargetReservationPercent, 75),
+		disk:        ptr.Or(p.RootVolumeGiB, 30),
+		existingVpc: p.ExistingVpc,
+		vpcProps:    p.VpcProps,
+		metric:      "CPUReservation",
+	}
+	if ptr.Or(p.ScaleOnMemory, false) {
+		c.metric = "MemoryReservation"
+	}
+	if p.MaxPrices != nil {
+		c.maxPrices = *p.MaxPrices
+	}
+	if p.Weights != nil {
+		c.weights = *p.Weights
+	}
+	if _, ok := DefaultInstanceTypes[c.arch]; !ok {
+		return nil, fmt.Errorf("Props.Architecture %q must be %q or %q", c.arch, Arm64, X8664)
+	}
+	switch c.strategy {
+	case PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified:
+	default:
+		return nil, fmt.Errorf("Props.AllocationStrategy %q must be one of %s, %s, %s, %s", c.strategy, PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified)
+	}
+	c.types = DefaultInstanceTypes[c.arch]
+	if p.InstanceTypes != nil {
+		c.types = nil
+		for _, t := range *p.InstanceTypes {
+			c.types = append(c.types, *t)
+		}
+	}
+	if len(c.types) == 0 {
+		return nil, fmt.Errorf("Props.InstanceTypes is empty")
+	}
+	for _, t := range c.types {
+		if a := ArchitectureOf(t); a != c.arch {
+			return nil, fmt.Errorf("Props.InstanceTypes: %s is %s, not %s like the AMI and the images", t, a, c.arch)
+		}
+	}
+	known := map[string]bool{}
+	for _, t := range c.types {
+		known[t] = true
+	}
+	for name, m := range map[string][]string{"Props.MaxPrices": keys(p.MaxPrices), "Props.Weights": keys(p.Weights)} {
+		for _, t := range m {
+			if !known[t] {
+				return nil, fmt.Errorf("%s names %s, which is not one of the instance types %v", name, t, c.types)
+			}
+		}
+	}
+	if c.onDemand < 0 || c.onDemand > c.target {
+		return nil, fmt.Errorf("Props.OnDemandTargetCapacity %v must be between 0 and Props.TargetCapacity %v", c.onDemand, c.target)
+	}
+	if c.min < 0 || c.min > c.target || c.target > c.max {
+		return nil, fmt.Errorf("want MinCapacity %v <= TargetCapacity %v <= MaxCapacity %v", c.min, c.target, c.max)
+	}
+	return c, nil
+}
+
+func keys[V any](m *map[string]V) []string {
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for k := range *m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

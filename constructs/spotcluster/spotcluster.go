@@ -17,7 +17,6 @@ package spotcluster
 import (
 	"fmt"
 	"regexp"
-	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
@@ -29,6 +28,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // SpotFleetCluster is the cluster and its fleet.
@@ -67,69 +67,6 @@ func ArchitectureOf(instanceType string) string {
 	return X8664
 }
 
-type config struct {
-	arch, strategy                            string
-	types                                     []string
-	target, onDemand, min, max, percent, disk float64
-}
-
-func resolve(p *Props) (*config, error) {
-	if p.ExistingVpc != nil && p.VpcProps != nil {
-		return nil, fmt.Errorf("Props.ExistingVpc and Props.VpcProps are mutually exclusive: pass one or neither")
-	}
-	c := &config{
-		arch:     defaults.String(p.Architecture, Arm64),
-		strategy: defaults.String(p.AllocationStrategy, PriceCapacityOptimized),
-		target:   defaults.Number(p.TargetCapacity, 2),
-		onDemand: defaults.Number(p.OnDemandTargetCapacity, 0),
-		min:      defaults.Number(p.MinCapacity, 2),
-		max:      defaults.Number(p.MaxCapacity, 10),
-		percent:  defaults.Number(p.TargetReservationPercent, 75),
-		disk:     defaults.Number(p.RootVolumeGiB, 30),
-	}
-	if _, ok := DefaultInstanceTypes[c.arch]; !ok {
-		return nil, fmt.Errorf("Props.Architecture %q must be %q or %q", c.arch, Arm64, X8664)
-	}
-	switch c.strategy {
-	case PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified:
-	default:
-		return nil, fmt.Errorf("Props.AllocationStrategy %q must be one of %s, %s, %s, %s", c.strategy, PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified)
-	}
-	c.types = DefaultInstanceTypes[c.arch]
-	if p.InstanceTypes != nil {
-		c.types = nil
-		for _, t := range *p.InstanceTypes {
-			c.types = append(c.types, *t)
-		}
-	}
-	if len(c.types) == 0 {
-		return nil, fmt.Errorf("Props.InstanceTypes is empty")
-	}
-	for _, t := range c.types {
-		if a := ArchitectureOf(t); a != c.arch {
-			return nil, fmt.Errorf("Props.InstanceTypes: %s is %s, not %s like the AMI and the images", t, a, c.arch)
-		}
-	}
-	known := map[string]bool{}
-	for _, t := range c.types {
-		known[t] = true
-	}
-	for name, m := range map[string][]string{"Props.MaxPrices": keys(p.MaxPrices), "Props.Weights": keys(p.Weights)} {
-		for _, t := range m {
-			if !known[t] {
-				return nil, fmt.Errorf("%s names %s, which is not one of the instance types %v", name, t, c.types)
-			}
-		}
-	}
-	if c.onDemand < 0 || c.onDemand > c.target {
-		return nil, fmt.Errorf("Props.OnDemandTargetCapacity %v must be between 0 and Props.TargetCapacity %v", c.onDemand, c.target)
-	}
-	if c.min < 0 || c.min > c.target || c.target > c.max {
-		return nil, fmt.Errorf("want MinCapacity %v <= TargetCapacity %v <= MaxCapacity %v", c.min, c.target, c.max)
-	}
-	return c, nil
-}
-
 // NewSpotFleetCluster builds the cluster and its fleet. It panics with a
 // message naming the props at fault when they are invalid.
 func NewSpotFleetCluster(scope constructs.Construct, id string, props *Props) *SpotFleetCluster {
@@ -141,10 +78,10 @@ func NewSpotFleetCluster(scope constructs.Construct, id string, props *Props) *S
 		panic(fmt.Sprintf("spotcluster.NewSpotFleetCluster %q: %v", id, err))
 	}
 	s := &SpotFleetCluster{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	if props.ExistingVpc != nil {
-		s.Vpc = props.ExistingVpc
+	if cfg.existingVpc != nil {
+		s.Vpc = cfg.existingVpc
 	} else {
-		s.Vpc = defaults.Vpc(s.Construct, props.VpcProps)
+		s.Vpc = defaults.Vpc(s.Construct, cfg.vpcProps)
 	}
 	s.Cluster = awsecs.NewCluster(s.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc: s.Vpc, ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
@@ -158,8 +95,8 @@ func NewSpotFleetCluster(scope constructs.Construct, id string, props *Props) *S
 	})
 	s.buildInstanceRole()
 	s.buildLaunchTemplate(cfg)
-	s.buildFleet(props, cfg)
-	s.buildScaling(props, cfg)
+	s.buildFleet(cfg)
+	s.buildScaling(cfg)
 	return s
 }
 
@@ -193,7 +130,7 @@ func (s *SpotFleetCluster) buildInstanceRole() {
 			},
 		})},
 	})
-	defaults.Suppress(s.InstanceRole, "AwsSolutions-IAM5",
+	nag.Suppress(s.InstanceRole, "AwsSolutions-IAM5",
 		"ecs:DiscoverPollEndpoint and the Session Manager channel actions have no resource-level permissions; container instance ids are assigned at run time",
 		"Resource::*", `/^Resource::arn:.+:container-instance\/.+\/\*$/`)
 }
@@ -227,7 +164,7 @@ func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
 
 // buildFleet makes the request: every instance type in every private
 // subnet, with the post's optional price caps and size weights.
-func (s *SpotFleetCluster) buildFleet(p *Props, cfg *config) {
+func (s *SpotFleetCluster) buildFleet(cfg *config) {
 	stack := awscdk.Stack_Of(s.Construct)
 	region, account, partition := *stack.Region(), *stack.Account(), *stack.Partition()
 	ec2Any := fmt.Sprintf("arn:%s:ec2:%s:%s:*", partition, region, account)
@@ -255,7 +192,7 @@ func (s *SpotFleetCluster) buildFleet(p *Props, cfg *config) {
 			},
 		})},
 	})
-	defaults.Suppress(s.FleetRole, "AwsSolutions-IAM5",
+	nag.Suppress(s.FleetRole, "AwsSolutions-IAM5",
 		"Spot Fleet creates instances, volumes and network interfaces whose ids are not known in advance, from any ECS-optimized image; EC2 Describe calls have no resource-level permissions",
 		"Resource::*", `/^Resource::arn:.+:ec2:.+:\*$/`, `/^Resource::arn:.+:ec2:.+::image\/\*$/`)
 
@@ -264,12 +201,7 @@ func (s *SpotFleetCluster) buildFleet(p *Props, cfg *config) {
 	for _, t := range cfg.types {
 		for _, subnet := range *subnets {
 			o := &awsec2.CfnSpotFleet_LaunchTemplateOverridesProperty{InstanceType: jsii.String(t), SubnetId: subnet.SubnetId()}
-			if p.MaxPrices != nil && (*p.MaxPrices)[t] != nil {
-				o.SpotPrice = (*p.MaxPrices)[t]
-			}
-			if p.Weights != nil && (*p.Weights)[t] != nil {
-				o.WeightedCapacity = (*p.Weights)[t]
-			}
+			o.SpotPrice, o.WeightedCapacity = cfg.maxPrices[t], cfg.weights[t]
 			overrides = append(overrides, o)
 		}
 	}
@@ -298,7 +230,7 @@ func (s *SpotFleetCluster) buildFleet(p *Props, cfg *config) {
 
 // buildScaling tracks the cluster's reservation with Application Auto
 // Scaling on the request's target capacity.
-func (s *SpotFleetCluster) buildScaling(p *Props, cfg *config) {
+func (s *SpotFleetCluster) buildScaling(cfg *config) {
 	s.Capacity = awsapplicationautoscaling.NewScalableTarget(s.Construct, jsii.String("Capacity"), &awsapplicationautoscaling.ScalableTargetProps{
 		ServiceNamespace:  awsapplicationautoscaling.ServiceNamespace_EC2,
 		ResourceId:        jsii.String("spot-fleet-request/" + *s.SpotFleet.Ref()),
@@ -306,10 +238,7 @@ func (s *SpotFleetCluster) buildScaling(p *Props, cfg *config) {
 		MinCapacity:       jsii.Number(cfg.min),
 		MaxCapacity:       jsii.Number(cfg.max),
 	})
-	metric := "CPUReservation"
-	if defaults.Bool(p.ScaleOnMemory, false) {
-		metric = "MemoryReservation"
-	}
+	metric := cfg.metric
 	s.Capacity.ScaleToTrackMetric(jsii.String(metric), &awsapplicationautoscaling.BasicTargetTrackingScalingPolicyProps{
 		TargetValue: jsii.Number(cfg.percent),
 		CustomMetric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
@@ -318,16 +247,4 @@ func (s *SpotFleetCluster) buildScaling(p *Props, cfg *config) {
 			Statistic:     jsii.String("Average"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
 		}),
 	})
-}
-
-func keys[V any](m *map[string]V) []string {
-	if m == nil {
-		return nil
-	}
-	var out []string
-	for k := range *m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -1,7 +1,9 @@
-// Package cookies holds what the cookie and profile handlers share: the
-// cookie attributes, read from the environment the cookieapi construct sets,
-// and the building of Set-Cookie headers with net/http, so that every header
-// is valid under RFC 6265.
+// Package cookies is the contract between constructs/cookieapi and its two
+// handlers, lambda/cookie and lambda/profile: the environment the construct
+// sets, its defaults, and FromEnv and NameFromEnv, which the handlers call at
+// start and the construct calls at synth, so a bad prop fails `cdk synth`.
+// It also builds their Set-Cookie headers with net/http, so that every
+// header is valid under RFC 6265.
 package cookies
 
 import (
@@ -24,6 +26,22 @@ const (
 	EnvSameSite = "COOKIE_SAME_SITE"
 	EnvPath     = "COOKIE_PATH"
 )
+
+// DefaultName is the cookie route's cookie name, the post's.
+const DefaultName = "myCookie"
+
+// NameFromEnv reads the cookie route's cookie name (EnvName, default
+// DefaultName), or an error that names it.
+func NameFromEnv(getenv func(string) string) (string, error) {
+	name := getenv(EnvName)
+	if name == "" {
+		name = DefaultName
+	}
+	if err := (&http.Cookie{Name: name, Value: "x"}).Valid(); err != nil {
+		return "", fmt.Errorf("%s %q: %w", EnvName, name, err)
+	}
+	return name, nil
+}
 
 // Attributes are the attributes every cookie a handler sets carries.
 type Attributes struct {

@@ -1,13 +1,9 @@
-// Package defaults holds the secure defaults that every Blueprints construct
-// shares, so that no construct copies them: log retention, table settings,
-// removal policy, VPCs, access-log buckets and the one cdk-nag suppression
-// helper.
+// Package defaults holds the secure defaults of the resources that several
+// Blueprints constructs create, so that no construct copies them: log
+// retention, removal policy, table settings, VPCs and access-log buckets.
 package defaults
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -15,7 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // LogRetention is how long every log group a construct creates keeps its
@@ -69,55 +66,6 @@ func tableDefaults(partitionKey string, removal awscdk.RemovalPolicy) *awsdynamo
 	}
 }
 
-// Suppress records that a cdk-nag rule does not apply to a construct (and its
-// children). It is the project's only way to silence a rule, and it refuses to
-// do so without a written reason; appliesTo narrows the suppression to the
-// named findings (for example "Resource::*"), or to those matching a regular
-// expression written as /…/ (cdk-nag writes tokens as <AWS::Region>, and an
-// environment-specific stack has literal values instead).
-func Suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
-	if len(strings.TrimSpace(reason)) < 10 {
-		panic(fmt.Sprintf("suppressing %s on %s needs a written reason of at least 10 characters", rule, *c.Node().Path()))
-	}
-	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
-	if len(appliesTo) > 0 {
-		var at []interface{}
-		for _, a := range appliesTo {
-			if strings.HasPrefix(a, "/") && strings.HasSuffix(a, "/") && len(a) > 1 {
-				at = append(at, &cdknag.RegexAppliesTo{Regex: jsii.String(a)})
-			} else {
-				at = append(at, a)
-			}
-		}
-		s.AppliesTo = &at
-	}
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
-}
-
-// String is *p, or def when p is nil.
-func String(p *string, def string) string {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-// Bool is *p, or def when p is nil.
-func Bool(p *bool, def bool) bool {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-// Number is *p, or def when p is nil.
-func Number(p *float64, def float64) float64 {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
 // Vpc creates a VPC from props (default: two Availability Zones, one NAT
 // gateway) with its flow logs in a log group kept for LogRetention.
 func Vpc(scope constructs.Construct, props *awsec2.VpcProps) awsec2.Vpc {
@@ -160,6 +108,6 @@ func LogBucket(scope constructs.Construct, id string, props *awss3.BucketProps, 
 		bp.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(365))}}
 	}
 	bucket := awss3.NewBucket(scope, jsii.String(id), &bp)
-	Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
+	nag.Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
 	return bucket
 }

@@ -1,11 +1,17 @@
-// Package originkey holds what constructs/frontdoor and its rotation handler
-// (lambda/originkey) must agree on: the handler's environment, the tag on the
-// API keys it creates, and the key's length.
+// Package originkey is the contract between constructs/frontdoor and its
+// rotation handler, lambda/originkey: the handler's environment and modes,
+// the tag on the API keys it creates, and the key's length. FromEnv is
+// called by the handler at start and by the construct at synth.
 package originkey
+
+import (
+	"errors"
+	"fmt"
+)
 
 // The rotation handler's environment, which the construct sets.
 const (
-	EnvMode           = "MODE"             // Header or ApiKey
+	EnvMode           = "MODE"             // ModeHeader or ModeApiKey
 	EnvDistributionID = "DISTRIBUTION_ID"  // the CloudFront distribution
 	EnvOriginID       = "ORIGIN_ID"        // its origin carrying the header
 	EnvHeaderName     = "HEADER_NAME"      // the origin custom header
@@ -22,3 +28,45 @@ const TagKey = "blueprints:origin-key"
 
 // KeyLength is the origin key's length, in letters and digits (about 285 bits).
 const KeyLength = 48
+
+// The modes: how the origin checks the key (see constructs/frontdoor).
+const (
+	ModeHeader = "Header" // a WAF regex pattern set of accepted values
+	ModeApiKey = "ApiKey" // API keys in a usage plan
+)
+
+// Config is the rotation handler's configuration.
+type Config struct {
+	Mode           string
+	DistributionID string // the CloudFront distribution
+	OriginID       string // its origin carrying the header
+	HeaderName     string // the origin custom header
+	PatternSetName string // ModeHeader: the WAF regex pattern set
+	PatternSetID   string
+	UsagePlanID    string // ModeApiKey: the CloudFront_only usage plan
+	BootstrapKeyID string // ModeApiKey: the CloudFormation-owned first key
+	KeyTag         string // ModeApiKey: TagKey's value
+}
+
+// FromEnv reads the configuration (getenv is os.Getenv in the handler), or
+// an error that names every variable that is missing or wrong.
+func FromEnv(getenv func(string) string) (Config, error) {
+	var errs []error
+	need := func(name string) string {
+		v := getenv(name)
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is not set", name))
+		}
+		return v
+	}
+	c := Config{Mode: getenv(EnvMode), DistributionID: need(EnvDistributionID), OriginID: need(EnvOriginID), HeaderName: need(EnvHeaderName)}
+	switch c.Mode {
+	case ModeHeader:
+		c.PatternSetName, c.PatternSetID = need(EnvPatternSetName), need(EnvPatternSetID)
+	case ModeApiKey:
+		c.UsagePlanID, c.BootstrapKeyID, c.KeyTag = need(EnvUsagePlanID), need(EnvBootstrapKeyID), need(EnvKeyTag)
+	default:
+		errs = append(errs, fmt.Errorf("%s is %q, want %s or %s", EnvMode, c.Mode, ModeHeader, ModeApiKey))
+	}
+	return c, errors.Join(errs...)
+}
