@@ -8,15 +8,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambdacontext"
-
 	"github.com/blueprints-cdk/blueprints/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/lambdamain"
 )
 
 // ValueBytes is how many random bytes a cookie value holds: 256 bits,
@@ -48,14 +49,20 @@ func (h *Handler) Handle(ctx context.Context, _ any) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("building the cookie: %w", err)
 	}
-	h.Log.InfoContext(ctx, "cookie issued", "requestId", requestID(ctx), "name", h.Name) // never the value
+	h.Log.InfoContext(ctx, "cookie issued", "name", h.Name) // never the value
 	return Result{Cookie: header}, nil
 }
 
-// requestID is the Lambda request id, for structured logs.
-func requestID(ctx context.Context) string {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return lc.AwsRequestID
+// newHandler builds the handler from the environment the construct set,
+// through the contract package: a bad configuration is an error.
+func newHandler(getenv func(string) string) (*Handler, error) {
+	attrs, err := cookies.FromEnv(getenv)
+	if err != nil {
+		return nil, err
 	}
-	return ""
+	name, err := cookies.NameFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Name: name, Attrs: attrs, Random: rand.Reader, Now: time.Now, Log: lambdamain.Logger(os.Stdout)}, nil
 }

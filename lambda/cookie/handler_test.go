@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/blueprints-cdk/blueprints/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/lambdamain"
 )
 
 var now = time.Date(2026, 11, 22, 8, 30, 0, 0, time.UTC)
@@ -132,5 +136,24 @@ func BenchmarkHandle(b *testing.B) {
 		if _, err := h.Handle(ctx, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestTheLogLineCarriesTheRequestIdAndNeverTheValue(t *testing.T) {
+	h := handler(t, nil, rand.Reader)
+	var out bytes.Buffer
+	h.Log = lambdamain.Logger(&out)
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-7"})
+	res, err := h.Handle(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("want one JSON line, got %q: %v", out.String(), err)
+	}
+	value := strings.TrimPrefix(strings.SplitN(res.Cookie, ";", 2)[0], cookies.DefaultName+"=")
+	if line["requestId"] != "req-7" || strings.Contains(out.String(), value) {
+		t.Errorf("log line %s: want requestId req-7 and no cookie value", out.String())
 	}
 }

@@ -19,28 +19,56 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/blueprints-cdk/blueprints/internal/emailhygiene"
+	"github.com/blueprints-cdk/blueprints/internal/lambdamain"
 )
 
 // MetricsNamespace is the CloudWatch namespace of the handler's metrics,
 // published as embedded-metric-format log lines (no extra permission).
 const MetricsNamespace = "Blueprints/EmailHygiene"
 
+// Items is the part of the DynamoDB API the handler uses; a
+// *dynamodb.Client is one.
+type Items interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
 // Handler applies SES notifications to the table.
 type Handler struct {
-	DB     *dynamodb.Client
+	DB     Items
 	Table  string
 	Policy Policy
 	Log    *slog.Logger
 	// MaxAttempts bounds the optimistic-concurrency retries per address.
 	MaxAttempts int
+}
+
+// newHandler builds the handler from the environment the construct set,
+// through the contract package, with a DynamoDB client for Lambda's region
+// and credentials: a bad configuration is an error.
+func newHandler(getenv func(string) string) (*Handler, error) {
+	cfg, err := emailhygiene.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := lambdamain.AWSConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{
+		DB: dynamodb.NewFromConfig(awsCfg), Table: cfg.TableName, Policy: cfg.Policy, MaxAttempts: 20,
+		Log: lambdamain.Logger(os.Stdout),
+	}, nil
 }
 
 // Result counts what one invocation did.
@@ -153,25 +181,4 @@ func emf(metric string) map[string]any {
 			"Metrics":    []any{map[string]any{"Name": metric, "Unit": "Count"}},
 		}},
 	}
-}
-
-// PolicyFromEnv reads the transient-bounce rule: TRANSIENT_BOUNCE_LIMIT (a
-// count, default 3) and TRANSIENT_BOUNCE_WINDOW (a Go duration, default 72h).
-func PolicyFromEnv(getenv func(string) string) (Policy, error) {
-	p := Policy{Limit: 3, Window: 72 * time.Hour}
-	if v := getenv("TRANSIENT_BOUNCE_LIMIT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return p, fmt.Errorf("TRANSIENT_BOUNCE_LIMIT %q must be a positive integer", v)
-		}
-		p.Limit = n
-	}
-	if v := getenv("TRANSIENT_BOUNCE_WINDOW"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return p, fmt.Errorf("TRANSIENT_BOUNCE_WINDOW %q must be a positive duration such as 72h", v)
-		}
-		p.Window = d
-	}
-	return p, nil
 }

@@ -18,12 +18,13 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/assertions/local"
 	"github.com/blueprints-cdk/blueprints/internal/emailaddr"
+	"github.com/blueprints-cdk/blueprints/internal/emailhygiene"
 )
 
 var policy = Policy{Limit: 3, Window: 72 * time.Hour}
 
-// newHandler is the handler against a fresh table on a local DynamoDB-API server.
-func newHandler(t testing.TB, d *local.Dynalite, table string) *Handler {
+// tableHandler is the handler against a fresh table on a local DynamoDB-API server.
+func tableHandler(t testing.TB, d *local.Dynalite, table string) *Handler {
 	t.Helper()
 	db := d.Client()
 	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
@@ -81,7 +82,7 @@ func flatItem(item map[string]types.AttributeValue) map[string]string {
 }
 
 func TestThePostsComplaintProducesExactlyTheExpectedItem(t *testing.T) {
-	h := newHandler(t, local.StartDynalite(t), "mailing")
+	h := tableHandler(t, local.StartDynalite(t), "mailing")
 	res, err := h.Handle(context.Background(), snsEvent([2]string{postComplaintSNSMessageID, postComplaint}))
 	if err != nil || res.Writes != 1 {
 		t.Fatalf("%+v %v", res, err)
@@ -128,7 +129,7 @@ func TestAWSExamplesInBothFormats(t *testing.T) {
 	}
 	d := local.StartDynalite(t)
 	for i, c := range cases {
-		h := newHandler(t, d, fmt.Sprint("table-", i))
+		h := tableHandler(t, d, fmt.Sprint("table-", i))
 		if _, err := h.Handle(context.Background(), snsEvent([2]string{"sns-1", c.message})); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -146,7 +147,7 @@ func TestAWSExamplesInBothFormats(t *testing.T) {
 }
 
 func TestUnknownTypesAreCountedAndNotRetried(t *testing.T) {
-	h := newHandler(t, local.StartDynalite(t), "mailing")
+	h := tableHandler(t, local.StartDynalite(t), "mailing")
 	res, err := h.Handle(context.Background(), snsEvent(
 		[2]string{"a", subscriptionSucceeded},
 		[2]string{"b", `{"eventType":"Open","mail":{},"open":{}}`},
@@ -158,7 +159,7 @@ func TestUnknownTypesAreCountedAndNotRetried(t *testing.T) {
 }
 
 func TestAMalformedRecordFailsWithAClearErrorAndLosesNothingElse(t *testing.T) {
-	h := newHandler(t, local.StartDynalite(t), "mailing")
+	h := tableHandler(t, local.StartDynalite(t), "mailing")
 	res, err := h.Handle(context.Background(), snsEvent(
 		[2]string{"good-1", eventDelivery},
 		[2]string{"bad-1", `{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[]},"mail":{"timestamp":"2017-08-05T00:40:02.012Z"}}`},
@@ -376,7 +377,7 @@ func replay(t *testing.T, h *Handler, evs []replayEvent, seed uint64) Result {
 
 func scan(t *testing.T, h *Handler) map[string]map[string]string {
 	out := map[string]map[string]string{}
-	p := dynamodb.NewScanPaginator(h.DB, &dynamodb.ScanInput{TableName: aws.String(h.Table)})
+	p := dynamodb.NewScanPaginator(h.DB.(*dynamodb.Client), &dynamodb.ScanInput{TableName: aws.String(h.Table)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
 		if err != nil {
@@ -395,7 +396,7 @@ func TestReplayOf2000ShuffledDuplicatedEventsByEightWritersEndsInTheRulesState(t
 	evs := makeEvents(rand.New(rand.NewPCG(1, 2)), 2000, 300)
 	want := expected(evs)
 	d := local.StartDynalite(t)
-	a, b := newHandler(t, d, "replay-a"), newHandler(t, d, "replay-b")
+	a, b := tableHandler(t, d, "replay-a"), tableHandler(t, d, "replay-b")
 	resA := replay(t, a, evs, 7)
 	replay(t, b, evs, 8)
 	got := scan(t, a)
@@ -461,16 +462,37 @@ func BenchmarkRecord(b *testing.B) {
 	}
 }
 
-func TestPolicyFromEnvironment(t *testing.T) {
-	p, err := PolicyFromEnv(func(k string) string {
-		return map[string]string{"TRANSIENT_BOUNCE_LIMIT": "5", "TRANSIENT_BOUNCE_WINDOW": "24h"}[k]
-	})
-	if err != nil || p != (Policy{5, 24 * time.Hour}) {
-		t.Errorf("got %+v %v", p, err)
+func TestNewHandlerReadsTheContractsEnvironment(t *testing.T) {
+	env := map[string]string{
+		emailhygiene.EnvTableName: "mailing", emailhygiene.EnvTransientBounceLimit: "5", emailhygiene.EnvTransientBounceWindow: "24h",
+		"AWS_REGION": "eu-west-1",
 	}
-	for k, v := range map[string]string{"TRANSIENT_BOUNCE_LIMIT": "0", "TRANSIENT_BOUNCE_WINDOW": "soon"} {
-		if _, err := PolicyFromEnv(func(x string) string { return map[string]string{k: v}[x] }); err == nil || !strings.Contains(err.Error(), k) {
-			t.Errorf("%s=%s: want an error naming it, got %v", k, v, err)
+	h, err := newHandler(func(k string) string { return env[k] })
+	if err != nil || h.Table != "mailing" || h.Policy != (Policy{Limit: 5, Window: 24 * time.Hour}) || h.DB == nil {
+		t.Errorf("got %+v %v", h, err)
+	}
+	for _, missing := range []string{emailhygiene.EnvTableName, "AWS_REGION"} {
+		_, err := newHandler(func(k string) string {
+			if k == missing {
+				return ""
+			}
+			return env[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), missing) {
+			t.Errorf("without %s: want an error naming it, got %v", missing, err)
+		}
+	}
+}
+
+func TestTheLookupReturnsOnlyAttributesTheHandlerWrites(t *testing.T) {
+	written := map[string]bool{}
+	for _, name := range []string{AttrState, AttrNotificationType, AttrFrom, AttrTimestamp, AttrBounceType, AttrBounceSubType,
+		AttrComplaintFeedbackType, AttrBounceCount, AttrLastBounceAt} {
+		written[name] = true
+	}
+	for _, name := range emailhygiene.LookupAttributes {
+		if !written[name] {
+			t.Errorf("the lookup returns %q, which the handler never writes", name)
 		}
 	}
 }

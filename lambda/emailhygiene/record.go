@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/blueprints-cdk/blueprints/internal/emailhygiene"
 )
 
 // States an address can be in.
@@ -17,11 +19,9 @@ const (
 )
 
 // Policy is the transient-bounce rule: Limit bounces within Window, with no
-// newer delivery, disable an address.
-type Policy struct {
-	Limit  int
-	Window time.Duration
-}
+// newer delivery, disable an address. The construct sets it through the
+// contract package.
+type Policy = emailhygiene.Policy
 
 // Record is what the table keeps of an address's events: just enough to
 // decide its state, whatever order the events came in.
@@ -128,7 +128,7 @@ func (r *Record) sortedTransients() []Event {
 // record, the history the state is computed from, and the version that
 // makes concurrent writers take turns.
 const (
-	AttrUserID                = "UserId"
+	AttrUserID                = emailhygiene.PartitionKey
 	AttrState                 = "state"
 	AttrNotificationType      = "notificationType"
 	AttrFrom                  = "from"

@@ -25,19 +25,25 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
+	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 
+	"github.com/blueprints-cdk/blueprints/internal/lambdamain"
 	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
 
@@ -46,21 +52,59 @@ const KeyLength = originkey.KeyLength
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// Config names the distribution and header the handler rotates.
-type Config struct {
-	DistributionID string // CloudFront distribution sending the header
-	OriginID       string // its origin that carries the header
-	HeaderName     string // X-Origin-Verify or x-api-key
+// SecretsAPI is the part of Secrets Manager the handler calls; a
+// *secretsmanager.Client is one.
+type SecretsAPI interface {
+	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	PutSecretValue(context.Context, *secretsmanager.PutSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error)
+	UpdateSecretVersionStage(context.Context, *secretsmanager.UpdateSecretVersionStageInput,
+		...func(*secretsmanager.Options)) (*secretsmanager.UpdateSecretVersionStageOutput, error)
+}
+
+// CloudFrontAPI is the part of CloudFront the handler calls; a
+// *cloudfront.Client is one.
+type CloudFrontAPI interface {
+	GetDistribution(context.Context, *cloudfront.GetDistributionInput, ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error)
+	GetDistributionConfig(context.Context, *cloudfront.GetDistributionConfigInput,
+		...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error)
+	UpdateDistribution(context.Context, *cloudfront.UpdateDistributionInput, ...func(*cloudfront.Options)) (*cloudfront.UpdateDistributionOutput, error)
 }
 
 // Handler rotates one secret.
 type Handler struct {
-	Secrets    *secretsmanager.Client
-	CloudFront *cloudfront.Client
+	Secrets    SecretsAPI
+	CloudFront CloudFrontAPI
 	Origin     Origin // what the origin accepts
-	Config     Config
-	Random     io.Reader
-	Log        *slog.Logger
+	// Config names the distribution, its origin and the header it sends
+	// (the mode's fields are read into Origin).
+	Config originkey.Config
+	Random io.Reader
+	Log    *slog.Logger
+}
+
+// newHandler builds the handler from the environment the construct set,
+// through the contract package, with clients for Lambda's region and
+// credentials: a bad configuration is an error.
+func newHandler(getenv func(string) string) (*Handler, error) {
+	cfg, err := originkey.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := lambdamain.AWSConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	var origin Origin
+	if cfg.Mode == originkey.ModeHeader {
+		origin = &PatternSet{WAF: wafv2.NewFromConfig(awsCfg), Name: cfg.PatternSetName, ID: cfg.PatternSetID, Scope: waftypes.ScopeRegional}
+	} else {
+		origin = &APIKeys{APIGateway: apigateway.NewFromConfig(awsCfg), UsagePlanID: cfg.UsagePlanID, Bootstrap: cfg.BootstrapKeyID, Tag: cfg.KeyTag}
+	}
+	return &Handler{
+		Secrets: secretsmanager.NewFromConfig(awsCfg), CloudFront: cloudfront.NewFromConfig(awsCfg), Origin: origin,
+		Config: cfg, Random: rand.Reader, Log: lambdamain.Logger(os.Stdout),
+	}, nil
 }
 
 // ErrNotDeployed makes testSecret fail while CloudFront deploys; Secrets

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
 
 // modes runs a test against both ways the origin verifies the key.
@@ -21,7 +23,7 @@ func modes(t *testing.T, test func(t *testing.T, mode string)) {
 
 func newTestHandler(random string) *Handler {
 	return &Handler{
-		Config: Config{DistributionID: "DIST", OriginID: "api", HeaderName: "X-Origin-Verify"},
+		Config: originkey.Config{DistributionID: "DIST", OriginID: "api", HeaderName: "X-Origin-Verify"},
 		Random: strings.NewReader(strings.Repeat(random, 1000)),
 		Log:    slog.New(slog.DiscardHandler),
 	}
@@ -300,5 +302,39 @@ func BenchmarkRotation(b *testing.B) {
 				delete(w.versions, fmt.Sprint("v", i-2)) // as Secrets Manager drops unlabelled versions
 			}
 		})
+	}
+}
+
+func TestNewHandlerBuildsTheModesOriginFromTheContract(t *testing.T) {
+	env := map[string]string{
+		"AWS_REGION": "us-east-1", originkey.EnvDistributionID: "D", originkey.EnvOriginID: "O", originkey.EnvHeaderName: "X-Origin-Verify",
+		originkey.EnvPatternSetName: "keys", originkey.EnvPatternSetID: "id",
+		originkey.EnvUsagePlanID: "plan", originkey.EnvBootstrapKeyID: "boot", originkey.EnvKeyTag: "tag",
+	}
+	getenv := func(mode string) func(string) string {
+		return func(k string) string {
+			if k == originkey.EnvMode {
+				return mode
+			}
+			return env[k]
+		}
+	}
+	h, err := newHandler(getenv(originkey.ModeHeader))
+	if p, ok := h.Origin.(*PatternSet); err != nil || !ok || p.Name != "keys" || p.ID != "id" || h.Config.DistributionID != "D" {
+		t.Errorf("Header mode: got %+v, %v", h, err)
+	}
+	h, err = newHandler(getenv(originkey.ModeApiKey))
+	if k, ok := h.Origin.(*APIKeys); err != nil || !ok || k.UsagePlanID != "plan" || k.Bootstrap != "boot" || k.Tag != "tag" {
+		t.Errorf("ApiKey mode: got %+v, %v", h, err)
+	}
+	if _, err := newHandler(getenv("Cookie")); err == nil || !strings.Contains(err.Error(), originkey.EnvMode) {
+		t.Errorf("an unknown mode must be refused naming %s, got %v", originkey.EnvMode, err)
+	}
+	delete(env, originkey.EnvPatternSetID)
+	if _, err := newHandler(getenv(originkey.ModeHeader)); err == nil || !strings.Contains(err.Error(), originkey.EnvPatternSetID) {
+		t.Errorf("a missing variable must be named, got %v", err)
+	}
+	if _, err := newHandler(getenv(originkey.ModeApiKey)); err != nil {
+		t.Errorf("ApiKey mode does not need %s: %v", originkey.EnvPatternSetID, err)
 	}
 }

@@ -26,11 +26,17 @@ type Origin interface {
 	Accept(ctx context.Context, values []string) error
 }
 
+// WAFAPI is the part of WAFv2 that PatternSet calls; a *wafv2.Client is one.
+type WAFAPI interface {
+	GetRegexPatternSet(context.Context, *wafv2.GetRegexPatternSetInput, ...func(*wafv2.Options)) (*wafv2.GetRegexPatternSetOutput, error)
+	UpdateRegexPatternSet(context.Context, *wafv2.UpdateRegexPatternSetInput, ...func(*wafv2.Options)) (*wafv2.UpdateRegexPatternSetOutput, error)
+}
+
 // PatternSet is Header mode: a WAFv2 regex pattern set of exact-match
 // patterns, which the origin's web ACL requires the header to match. Rotation
 // updates only this set, never the web ACL.
 type PatternSet struct {
-	WAF   *wafv2.Client
+	WAF   WAFAPI
 	Name  string
 	ID    string
 	Scope waftypes.Scope // REGIONAL
@@ -87,6 +93,18 @@ func Patterns(values []string) []string {
 // this tag and delete only keys that carry it.
 const TagKey = originkey.TagKey
 
+// APIGatewayAPI is the part of API Gateway that APIKeys calls; an
+// *apigateway.Client is one.
+type APIGatewayAPI interface {
+	apigateway.GetUsagePlanKeysAPIClient
+	CreateApiKey(context.Context, *apigateway.CreateApiKeyInput, ...func(*apigateway.Options)) (*apigateway.CreateApiKeyOutput, error)
+	GetApiKeys(context.Context, *apigateway.GetApiKeysInput, ...func(*apigateway.Options)) (*apigateway.GetApiKeysOutput, error)
+	UpdateApiKey(context.Context, *apigateway.UpdateApiKeyInput, ...func(*apigateway.Options)) (*apigateway.UpdateApiKeyOutput, error)
+	DeleteApiKey(context.Context, *apigateway.DeleteApiKeyInput, ...func(*apigateway.Options)) (*apigateway.DeleteApiKeyOutput, error)
+	CreateUsagePlanKey(context.Context, *apigateway.CreateUsagePlanKeyInput,
+		...func(*apigateway.Options)) (*apigateway.CreateUsagePlanKeyOutput, error)
+}
+
 // APIKeys is ApiKey mode: API Gateway API keys whose values are the accepted
 // values, in the usage plan (CloudFront_only) bound to the API's stage.
 //
@@ -95,7 +113,7 @@ const TagKey = originkey.TagKey
 // the rotation creates are named Tag-<hash of the value>, tagged TagKey=Tag,
 // and deleted when their value is no longer accepted.
 type APIKeys struct {
-	APIGateway  *apigateway.Client
+	APIGateway  APIGatewayAPI
 	UsagePlanID string
 	Bootstrap   string // ID of the CloudFormation-owned API key
 	Tag         string // unique to the construct

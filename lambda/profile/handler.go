@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/blueprints-cdk/blueprints/internal/cookies"
+	"github.com/blueprints-cdk/blueprints/internal/lambdamain"
 )
 
 // Cookie names and limits.
@@ -51,6 +53,16 @@ type Handler struct {
 	Log   *slog.Logger
 }
 
+// newHandler builds the handler from the environment the construct set,
+// through the contract package: a bad configuration is an error.
+func newHandler(getenv func(string) string) (*Handler, error) {
+	attrs, err := cookies.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Attrs: attrs, Now: time.Now, Log: lambdamain.Logger(os.Stdout)}, nil
+}
+
 // Handle routes one API Gateway proxy request.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	var resp events.APIGatewayProxyResponse
@@ -63,7 +75,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	default:
 		resp, err = reply(http.StatusMethodNotAllowed, cookies.JSONError("use GET or POST"), nil), nil
 	}
-	h.Log.InfoContext(ctx, "profile", "requestId", req.RequestContext.RequestID, "method", req.HTTPMethod, "status", resp.StatusCode)
+	h.Log.InfoContext(ctx, "profile", "apiRequestId", req.RequestContext.RequestID, "method", req.HTTPMethod, "status", resp.StatusCode)
 	return resp, err
 }
 

@@ -200,3 +200,14 @@ func BenchmarkGet(b *testing.B) {
 		h.Handle(context.Background(), req)
 	}
 }
+
+func TestNewHandlerReadsTheAttributesAndRefusesABadOne(t *testing.T) {
+	h, err := newHandler(func(k string) string { return map[string]string{cookies.EnvSameSite: "Strict"}[k] })
+	if err != nil || h.Attrs.SameSite != http.SameSiteStrictMode || !h.Attrs.Secure {
+		t.Errorf("got %+v, %v", h, err)
+	}
+	if _, err := newHandler(func(k string) string { return map[string]string{cookies.EnvPath: "nope"}[k] }); err == nil ||
+		!strings.Contains(err.Error(), cookies.EnvPath) {
+		t.Errorf("want an error naming %s, got %v", cookies.EnvPath, err)
+	}
+}

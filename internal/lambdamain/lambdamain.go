@@ -1,0 +1,82 @@
+// Package lambdamain is what every handler's main.go shares, so that each is
+// the same few lines:
+//
+//	func main() {
+//		h, err := newHandler(os.Getenv)
+//		lambdamain.Start(h.Handle, err)
+//	}
+//
+// newHandler builds the handler from the environment through its contract
+// package (internal/<handler>) and is tested; Start refuses a bad
+// configuration with one JSON log line, or runs the handler. Logger is the
+// handlers' logger: JSON lines on stdout that carry the Lambda request id.
+package lambdamain
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// AWSConfig is the SDK configuration Lambda gives a function in its
+// environment: AWS_REGION and the execution role's credentials
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; see "Defined
+// runtime environment variables" in the Lambda developer guide). Reading
+// them directly, instead of config.LoadDefaultConfig, leaves the SSO, STS
+// and IMDS clients out of the binary.
+func AWSConfig(getenv func(string) string) (aws.Config, error) {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		return aws.Config{}, fmt.Errorf("AWS_REGION is not set (Lambda sets it)")
+	}
+	return aws.Config{
+		Region: region,
+		Credentials: credentials.NewStaticCredentialsProvider(
+			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")),
+	}, nil
+}
+
+// Start runs handler with the Lambda runtime, or, when err (the handler's
+// configuration error) is not nil, logs it and exits with status 1: Lambda
+// then reports an init error, and the function never serves a request with
+// a bad configuration.
+func Start(handler any, err error) {
+	if err != nil {
+		Logger(os.Stdout).Error("bad configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(handler)
+}
+
+// Logger writes JSON lines to w (os.Stdout in Lambda, where the function's
+// log group receives them). A line logged with the context of an invocation
+// (InfoContext and the like) carries its requestId.
+func Logger(w io.Writer) *slog.Logger {
+	return slog.New(requestID{slog.NewJSONHandler(w, nil)})
+}
+
+// requestID adds the Lambda request id from the context to every record.
+type requestID struct{ slog.Handler }
+
+// Handle implements slog.Handler.
+func (h requestID) Handle(ctx context.Context, r slog.Record) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h requestID) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestID{h.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup implements slog.Handler.
+func (h requestID) WithGroup(name string) slog.Handler { return requestID{h.Handler.WithGroup(name)} }

@@ -1,0 +1,58 @@
+package lambdamain
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+func lines(t *testing.T, b *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	dec := json.NewDecoder(b)
+	for dec.More() {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatalf("not a JSON line: %v", err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestLoggerAddsTheRequestIdOfTheInvocation(t *testing.T) {
+	var b bytes.Buffer
+	log := Logger(&b).With("handler", "test")
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+	log.InfoContext(ctx, "served", "status", 200)
+	log.Info("no invocation")
+	got := lines(t, &b)
+	if len(got) != 2 {
+		t.Fatalf("want 2 lines, got %v", got)
+	}
+	if got[0]["requestId"] != "req-1" || got[0]["msg"] != "served" || got[0]["handler"] != "test" || got[0]["status"] != float64(200) {
+		t.Errorf("first line: %v", got[0])
+	}
+	if _, ok := got[1]["requestId"]; ok {
+		t.Errorf("a line outside an invocation has no request id: %v", got[1])
+	}
+}
+
+func TestAWSConfigIsLambdasRegionAndCredentials(t *testing.T) {
+	env := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET", "AWS_SESSION_TOKEN": "TOKEN"}
+	cfg, err := AWSConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil || cfg.Region != "eu-west-1" || creds.AccessKeyID != "AKID" || creds.SecretAccessKey != "SECRET" || creds.SessionToken != "TOKEN" {
+		t.Errorf("got %s %+v %v", cfg.Region, creds, err)
+	}
+	if _, err := AWSConfig(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
+		t.Errorf("want an error naming AWS_REGION, got %v", err)
+	}
+}
