@@ -124,7 +124,8 @@ func LeastPrivilegeFindings(r *Result) []Finding {
 				continue // a customer-managed policy, checked where it is defined
 			}
 			if _, ok := AllowedManagedPolicies[name]; !ok {
-				out = append(out, Finding{Rule: "LP-ManagedPolicy", Where: id, Message: "AWS-managed policy " + name + " is attached; write an inline least-privilege policy or add it to AllowedManagedPolicies with a reason"})
+				out = append(out, Finding{Rule: "LP-ManagedPolicy", Where: id, Message: "AWS-managed policy " + name +
+					" is attached; write an inline least-privilege policy or add it to AllowedManagedPolicies with a reason"})
 			}
 		}
 	}

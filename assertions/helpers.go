@@ -65,9 +65,10 @@ func Find(r *Result, typ string, props map[string]any) map[string]map[string]any
 	return out
 }
 
-// FindOne is Find that fails unless exactly one resource matches, and returns
-// its Properties.
-func FindOne(t testing.TB, r *Result, typ string, props map[string]any) map[string]any {
+// OnlyProperties returns the Properties of the only resource of type typ
+// whose Properties contain props. It fails the test unless exactly one
+// resource matches.
+func OnlyProperties(t testing.TB, r *Result, typ string, props map[string]any) map[string]any {
 	t.Helper()
 	found := Find(r, typ, props)
 	if len(found) != 1 {
@@ -110,9 +111,10 @@ var (
 	AnyValue   = cdkassertions.Match_AnyValue
 )
 
-// FirstID returns the logical id of the one resource of the type whose
-// Properties contain props, and fails unless there is exactly one.
-func FirstID(t testing.TB, r *Result, typ string, props map[string]any) string {
+// OnlyLogicalID returns the logical id of the only resource of type typ
+// whose Properties contain props. It fails the test unless exactly one
+// resource matches.
+func OnlyLogicalID(t testing.TB, r *Result, typ string, props map[string]any) string {
 	t.Helper()
 	found := Find(r, typ, props)
 	if len(found) != 1 {
@@ -133,12 +135,16 @@ func NagSuppressions(resource map[string]any) string {
 }
 
 // JSON is v as compact JSON, for comparing template fragments as text
-// (without HTML escaping, so ">" stays ">").
+// (without HTML escaping, so ">" stays ">"). It panics if v has no JSON form
+// (a channel, a function, NaN): template fragments always have one, so that
+// is a bug in the test.
 func JSON(v any) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("assertions.JSON(%#v): %v", v, err))
+	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

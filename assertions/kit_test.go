@@ -134,12 +134,17 @@ func TestSnapshotFailsOnAChangedTemplateAndNamesThePath(t *testing.T) {
 	}
 
 	golden := filepath.Join("testdata", "BadStack.template.json")
-	b, _ := os.ReadFile(golden)
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
 	changed := strings.Replace(string(b), `"provided.al2"`, `"provided.al2023"`, 1)
 	if changed == string(b) {
 		t.Fatal("the golden file does not hold the runtime to change")
 	}
-	os.WriteFile(golden, []byte(changed), 0o644)
+	if err := os.WriteFile(golden, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f := record(t, func(tb testing.TB) { assertions.Snapshot(tb, r) })
 	if len(f) != 1 || !strings.Contains(f[0], `Resources.OldRuntime.Properties.Runtime: "provided.al2023" → "provided.al2"`) {
 		t.Errorf("want one failure naming the changed path, got %q", f)
@@ -160,7 +165,11 @@ func TestNormalizeIgnoresAssetHashesAndBootstrapNoise(t *testing.T) {
 	hash := strings.Repeat("ab12", 16)
 	tmpl := map[string]any{
 		"Resources": map[string]any{
-			"Fn":          map[string]any{"Type": "AWS::Lambda::Function", "Properties": map[string]any{"Code": map[string]any{"S3Key": hash + ".zip"}}, "Metadata": map[string]any{"aws:asset:path": "asset." + hash}},
+			"Fn": map[string]any{
+				"Type":       "AWS::Lambda::Function",
+				"Properties": map[string]any{"Code": map[string]any{"S3Key": hash + ".zip"}},
+				"Metadata":   map[string]any{"aws:asset:path": "asset." + hash},
+			},
 			"CDKMetadata": map[string]any{"Type": "AWS::CDK::Metadata"},
 		},
 		"Parameters": map[string]any{"BootstrapVersion": map[string]any{}},
@@ -168,7 +177,11 @@ func TestNormalizeIgnoresAssetHashesAndBootstrapNoise(t *testing.T) {
 	}
 	want := map[string]any{
 		"Resources": map[string]any{
-			"Fn": map[string]any{"Type": "AWS::Lambda::Function", "Properties": map[string]any{"Code": map[string]any{"S3Key": "<asset-hash>.zip"}}, "Metadata": map[string]any{"aws:asset:path": "asset.<asset-hash>"}},
+			"Fn": map[string]any{
+				"Type":       "AWS::Lambda::Function",
+				"Properties": map[string]any{"Code": map[string]any{"S3Key": "<asset-hash>.zip"}},
+				"Metadata":   map[string]any{"aws:asset:path": "asset.<asset-hash>"},
+			},
 		},
 	}
 	if d := assertions.Diff(want, assertions.Normalize(tmpl)); len(d) > 0 {

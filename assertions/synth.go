@@ -118,11 +118,17 @@ func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, er
 			return nil, fmt.Errorf("two syntheses of stack %s differ: the stack is not deterministic", r.ID)
 		}
 		r.Validation = validated.Validation
-		writeValidationCache(key, r.Validation)
-		os.RemoveAll(validated.Dir)
+		if err := os.RemoveAll(validated.Dir); err != nil {
+			return nil, fmt.Errorf("removing the validated assembly: %w", err)
+		}
+		if err := writeValidationCache(key, r.Validation); err != nil {
+			return nil, fmt.Errorf("storing the validation result (BLUEPRINTS_VALIDATION_CACHE=off disables the cache): %w", err)
+		}
 	}
 	if !cfg.keep {
-		os.RemoveAll(r.Dir)
+		if err := os.RemoveAll(r.Dir); err != nil {
+			return nil, fmt.Errorf("removing the assembly: %w", err)
+		}
 		r.Dir = ""
 	}
 	return r, nil

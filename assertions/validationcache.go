@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -72,14 +73,38 @@ func readValidationCache(key string) (*ValidationReport, bool) {
 	return c.Report, true
 }
 
-func writeValidationCache(key string, rep *ValidationReport) {
+// writeValidationCache stores rep under key. The file appears whole or not
+// at all (written aside, then renamed), so concurrent test processes never
+// read half a result.
+func writeValidationCache(key string, rep *ValidationReport) error {
 	dir := validationCacheDir()
-	if dir == "off" || os.MkdirAll(dir, 0o755) != nil {
-		return
+	if dir == "off" {
+		return nil
 	}
-	b, _ := json.Marshal(cachedReport{Report: rep})
-	tmp := filepath.Join(dir, key+".tmp")
-	if os.WriteFile(tmp, b, 0o644) == nil {
-		os.Rename(tmp, filepath.Join(dir, key+".json"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
+	b, err := json.Marshal(cachedReport{Report: rep})
+	if err != nil {
+		return err
+	}
+	// A name of its own: another test process may be storing the same key.
+	f, err := os.CreateTemp(dir, key+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o644) // as the cache files always were; CreateTemp makes them 0600
+	if err == nil {
+		_, err = f.Write(b)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, key+".json"))
+	}
+	if err != nil {
+		return errors.Join(err, os.Remove(f.Name()))
+	}
+	return nil
 }

@@ -20,7 +20,9 @@ func TestValidationCacheIsKeyedByEveryTemplateByte(t *testing.T) {
 		t.Fatal("an empty cache had a result")
 	}
 	rep := &ValidationReport{PluginReports: []ValidationPluginReport{{PluginName: CloudFormationValidatePlugin}}}
-	writeValidationCache(k1, rep)
+	if err := writeValidationCache(k1, rep); err != nil {
+		t.Fatal(err)
+	}
 	got, ok := readValidationCache(k1)
 	if !ok || len(got.PluginReports) != 1 || got.PluginReports[0].PluginName != CloudFormationValidatePlugin {
 		t.Fatalf("round trip gave %+v, %v", got, ok)

@@ -67,7 +67,7 @@ func TestTheAccountWideCloudWatchRoleIsOptIn(t *testing.T) {
 		deps, _ := s["DependsOn"].([]any)
 		found := false
 		for _, d := range deps {
-			found = found || d == assertions.FirstID(t, r, "AWS::ApiGateway::Account", nil)
+			found = found || d == assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Account", nil)
 		}
 		if !found {
 			t.Errorf("stage %s does not depend on the account setting: %v", id, deps)
@@ -85,7 +85,7 @@ func TestTheAPIIsBehindTheFrontDoor(t *testing.T) {
 		})
 		assertions.ResourceCountIs(t, r, "AWS::ApiGateway::UsagePlan", 0)
 		assertions.HasOutput(t, r, "DistributionUrl", map[string]any{"Value": map[string]any{"Fn::Join": []any{"", []any{
-			"https://", map[string]any{"Fn::GetAtt": []any{assertions.FirstID(t, r, "AWS::CloudFront::Distribution", nil), "DomainName"}}, "/",
+			"https://", map[string]any{"Fn::GetAtt": []any{assertions.OnlyLogicalID(t, r, "AWS::CloudFront::Distribution", nil), "DomainName"}}, "/",
 		}}}})
 		assertions.HasOutput(t, r, "ApiUrl", map[string]any{"Value": assertions.AnyValue()})
 	}
@@ -96,7 +96,7 @@ func TestTheAPIIsBehindTheFrontDoor(t *testing.T) {
 func TestOutsideUsEast1TheEdgeWebAclComesFromTheCompanionStack(t *testing.T) {
 	r := apiStackInEurope(t)
 	assertions.ResourceCountIs(t, r, "AWS::WAFv2::WebACL", 1) // the regional one only
-	d := assertions.FindOne(t, r, "AWS::CloudFront::Distribution", nil)["DistributionConfig"].(map[string]any)
+	d := assertions.OnlyProperties(t, r, "AWS::CloudFront::Distribution", nil)["DistributionConfig"].(map[string]any)
 	// CDK's cross-region reference: the companion's output, read by CloudFormation.
 	ref, _ := d["WebACLId"].(map[string]any)["Fn::GetStackOutput"].(map[string]any)
 	if ref["Region"] != "us-east-1" || ref["StackName"] != "ApiEdgeStack" || ref["OutputName"] == nil {
@@ -106,7 +106,7 @@ func TestOutsideUsEast1TheEdgeWebAclComesFromTheCompanionStack(t *testing.T) {
 	assertions.ResourceCountIs(t, e, "AWS::WAFv2::WebACL", 1)
 	assertions.HasResourceProperties(t, e, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
 	assertions.HasOutput(t, e, ref["OutputName"].(string), map[string]any{
-		"Value": map[string]any{"Fn::GetAtt": []any{assertions.FirstID(t, e, "AWS::WAFv2::WebACL", nil), "Arn"}},
+		"Value": map[string]any{"Fn::GetAtt": []any{assertions.OnlyLogicalID(t, e, "AWS::WAFv2::WebACL", nil), "Arn"}},
 	})
 	if e.Stack.Region() == nil || *e.Stack.Region() != "us-east-1" {
 		t.Errorf("the edge stack is in %v", e.Stack.Region())

@@ -31,7 +31,7 @@ type Props struct {
 }
 
 // ContainersStack is the sample containers stack.
-type ContainersStack struct {
+type ContainersStack struct { //nolint:revive // named after the CloudFormation stack it builds (ContainersStack)
 	awscdk.Stack
 	// Cluster is the Spot Fleet cluster (and its VPC).
 	Cluster *spotcluster.SpotFleetCluster

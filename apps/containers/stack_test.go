@@ -64,7 +64,7 @@ func TestTheServicesRunOnTheSpotFleetWithDynamicHostPorts(t *testing.T) {
 	r := containersStack(t)
 	assertions.ResourceCountIs(t, r, "AWS::EC2::SpotFleet", 1)
 	assertions.ResourceCountIs(t, r, "AWS::ECS::Cluster", 1)
-	cluster := assertions.FirstID(t, r, "AWS::ECS::Cluster", nil)
+	cluster := assertions.OnlyLogicalID(t, r, "AWS::ECS::Cluster", nil)
 	for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
 		p := svc["Properties"].(map[string]any)
 		if p["LaunchType"] != "EC2" || assertions.JSON(p["Cluster"]) != `{"Ref":"`+cluster+`"}` {
@@ -73,7 +73,8 @@ func TestTheServicesRunOnTheSpotFleetWithDynamicHostPorts(t *testing.T) {
 	}
 	for id, td := range assertions.Find(r, "AWS::ECS::TaskDefinition", nil) {
 		c := td["Properties"].(map[string]any)["ContainerDefinitions"].([]any)[0].(map[string]any)
-		if td["Properties"].(map[string]any)["NetworkMode"] != "bridge" || assertions.JSON(c["PortMappings"]) != `[{"ContainerPort":8080,"HostPort":0,"Protocol":"tcp"}]` {
+		mode := td["Properties"].(map[string]any)["NetworkMode"]
+		if mode != "bridge" || assertions.JSON(c["PortMappings"]) != `[{"ContainerPort":8080,"HostPort":0,"Protocol":"tcp"}]` {
 			t.Errorf("%s: %v", id, c["PortMappings"])
 		}
 	}

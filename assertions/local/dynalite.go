@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,7 @@ type Dynalite struct {
 	cmd      *exec.Cmd
 	stdin    io.WriteCloser
 	close    sync.Once
+	closeErr error
 }
 
 // StartDynalite starts a server and stops it when the test ends.
@@ -33,7 +35,11 @@ func StartDynalite(t testing.TB) *Dynalite {
 	if err != nil {
 		t.Fatalf("starting dynalite: %v", err)
 	}
-	t.Cleanup(func() { d.Close() })
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Errorf("stopping dynalite: %v", err)
+		}
+	})
 	return d
 }
 
@@ -50,19 +56,17 @@ func NewDynalite() (*Dynalite, error) {
 		err = json.Unmarshal(line, &started)
 	}
 	if err != nil || started.Port == 0 {
-		d.Close()
-		return nil, fmt.Errorf("dynalite did not start (%v, %q)", err, line)
+		return nil, errors.Join(fmt.Errorf("dynalite did not start (%v, %q)", err, line), d.Close())
 	}
 	d.Endpoint = fmt.Sprintf("http://127.0.0.1:%d", started.Port)
 	return d, nil
 }
 
-// Close stops the server.
-func (d *Dynalite) Close() {
-	d.close.Do(func() {
-		d.stdin.Close()
-		d.cmd.Wait()
-	})
+// Close stops the server. The error says if it did not exit cleanly; every
+// call returns the first call's.
+func (d *Dynalite) Close() error {
+	d.close.Do(func() { d.closeErr = stopNode(d.cmd, d.stdin) })
+	return d.closeErr
 }
 
 // Client is a real aws-sdk-go-v2 DynamoDB client pointed at the server.
@@ -91,7 +95,9 @@ func (d *Dynalite) Call(ctx context.Context, action string, body []byte) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	return resp.StatusCode, b, err
 }

@@ -20,7 +20,12 @@ func TestMain(m *testing.M) {
 	}
 	velocity = v
 	code := m.Run()
-	v.Close()
+	if err := v.Close(); err != nil {
+		println("stopping the Velocity renderer:", err.Error())
+		if code == 0 {
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
@@ -59,7 +64,10 @@ func TestEscapeJavaScriptFollowsJavaScriptStringRules(t *testing.T) {
 // which makes any string a valid JSON string body.
 func TestEscapeThenReplaceAllGivesValidJSONForHostileStrings(t *testing.T) {
 	tpl := `{"v":"$util.escapeJavaScript($input.path('$.v')).replaceAll("\\'","'")"}`
-	for _, in := range []string{`'`, `\'`, `\\'`, `"},"x":{"S":"y`, "$context.requestId", "#set($x = 1)", "\u2028\u2029", "\x00\x1f", "ünïcødé 日本 😀", `\u0041`, "</script>"} {
+	for _, in := range []string{
+		`'`, `\'`, `\\'`, `"},"x":{"S":"y`, "$context.requestId", "#set($x = 1)",
+		"\u2028\u2029", "\x00\x1f", "ünïcødé 日本 😀", `\u0041`, "</script>",
+	} {
 		out := render(t, tpl, local.Request{Body: jsonBody(in)}).Output
 		var got struct{ V string }
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
@@ -104,7 +112,8 @@ func TestBadTemplateAndBadBodyAreErrors(t *testing.T) {
 	if _, err := velocity.Render(`#foreach(`, local.Request{}); err == nil {
 		t.Error("want an error for a template that does not parse")
 	}
-	if _, err := velocity.Render(`$input.path('$.a')`, local.Request{Body: "{not json"}); err == nil || !strings.Contains(err.Error(), "Could not parse request body") {
+	_, err := velocity.Render(`$input.path('$.a')`, local.Request{Body: "{not json"})
+	if err == nil || !strings.Contains(err.Error(), "Could not parse request body") {
 		t.Errorf("want API Gateway's parse error, got %v", err)
 	}
 }
@@ -143,7 +152,11 @@ func TestValidateJSONSubset(t *testing.T) {
 }
 
 func TestResolveIntrinsics(t *testing.T) {
-	v := map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":apigateway:", map[string]any{"Ref": "AWS::Region"}, ":dynamodb:action/", map[string]any{"Fn::GetAtt": []any{"T", "Arn"}}}}}
+	v := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"},
+		":apigateway:", map[string]any{"Ref": "AWS::Region"},
+		":dynamodb:action/", map[string]any{"Fn::GetAtt": []any{"T", "Arn"}},
+	}}}
 	got, err := local.Resolve(v, map[string]string{"T.Arn": "x"})
 	if err != nil || got != "arn:aws:apigateway:us-east-1:dynamodb:action/x" {
 		t.Errorf("got %q, %v", got, err)

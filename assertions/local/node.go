@@ -1,6 +1,7 @@
 package local
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,4 +40,15 @@ func startNode(script, npmPackage string) (*exec.Cmd, io.WriteCloser, io.ReadClo
 		return nil, nil, nil, fmt.Errorf("starting %s: %w", script, err)
 	}
 	return cmd, in, out, nil
+}
+
+// stopNode stops a script started by startNode: it closes the script's
+// stdin, which makes it exit, and waits for it. The error says if either
+// failed, such as the script exiting with a non-zero status.
+func stopNode(cmd *exec.Cmd, stdin io.Closer) error {
+	closeErr := stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		return errors.Join(closeErr, fmt.Errorf("%s: %w", filepath.Base(cmd.Args[len(cmd.Args)-1]), err))
+	}
+	return closeErr
 }

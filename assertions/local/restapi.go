@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -154,7 +155,9 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 	if err != nil {
 		return resp, err
 	}
-	resp.Status = atoi(fmt.Sprint(ir["StatusCode"]))
+	if resp.Status, err = statusCode(ir["StatusCode"]); err != nil {
+		return resp, fmt.Errorf("integration response: %w", err)
+	}
 	outTemplates, _ := ir["ResponseTemplates"].(map[string]any)
 	resp.Body = string(body)
 	if tpl, ok := outTemplates["application/json"]; ok {
@@ -199,11 +202,16 @@ func (a *RestAPI) gatewayResponse(ctx context.Context, typ string, status int, v
 			continue
 		}
 		if s, ok := props["StatusCode"]; ok {
-			status = atoi(fmt.Sprint(s))
+			var err error
+			if status, err = statusCode(s); err != nil {
+				return HTTPResponse{}, fmt.Errorf("gateway response %s: %w", typ, err)
+			}
 		}
 		tpls, _ := props["ResponseTemplates"].(map[string]any)
 		if tpl, ok := tpls["application/json"]; ok {
-			vreq.Context["error"] = map[string]any{"message": message, "messageString": fmt.Sprintf("%q", message), "validationErrorString": message, "responseType": typ}
+			vreq.Context["error"] = map[string]any{
+				"message": message, "messageString": fmt.Sprintf("%q", message), "validationErrorString": message, "responseType": typ,
+			}
 			r, err := a.render(tpl, Request{Context: vreq.Context})
 			if err != nil {
 				return HTTPResponse{}, err
@@ -369,10 +377,13 @@ func sortedKeysOf[V any](m map[string]V) []string {
 	return keys
 }
 
-func atoi(s string) int {
-	var n int
-	fmt.Sscan(s, &n)
-	return n
+// statusCode reads a StatusCode property, a number or a numeric string.
+func statusCode(v any) (int, error) {
+	n, err := strconv.Atoi(fmt.Sprint(v))
+	if err != nil {
+		return 0, fmt.Errorf("StatusCode %v is not a number", v)
+	}
+	return n, nil
 }
 
 // DecodeJSON is json.Unmarshal for test bodies, returning the error.

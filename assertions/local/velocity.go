@@ -41,6 +41,8 @@ type Velocity struct {
 	in    io.WriteCloser
 	out   *bufio.Reader
 	close sync.Once
+	// closeErr is what stopping the process returned.
+	closeErr error
 }
 
 // StartVelocity starts the renderer. Close stops it.
@@ -78,11 +80,9 @@ func (v *Velocity) Render(template string, req Request) (Rendered, error) {
 	return r, nil
 }
 
-// Close stops the renderer.
+// Close stops the renderer. The error says if it did not exit cleanly; every
+// call returns the first call's.
 func (v *Velocity) Close() error {
-	v.close.Do(func() {
-		v.in.Close()
-		v.cmd.Wait()
-	})
-	return nil
+	v.close.Do(func() { v.closeErr = stopNode(v.cmd, v.in) })
+	return v.closeErr
 }

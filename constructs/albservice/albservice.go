@@ -181,7 +181,9 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 			CircuitBreaker: circuit, MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 			PlacementStrategies: &[]awsecs.PlacementStrategy{awsecs.PlacementStrategy_SpreadAcrossInstances()},
 		})
-		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port)})
+		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+			ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port),
+		})
 	} else {
 		td := awsecs.NewFargateTaskDefinition(c, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
 			Cpu: jsii.Number(o.cpu), MemoryLimitMiB: jsii.Number(o.memory),
@@ -198,7 +200,9 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 			SecurityGroups: &[]awsec2.ISecurityGroup{sg}, AssignPublicIp: jsii.Bool(false),
 			VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		})
-		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port)})
+		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+			ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port),
+		})
 	}
 	nag.Suppress(s.TaskDefinition, "AwsSolutions-IAM5",
 		"The execution role pulls from ECR: ecr:GetAuthorizationToken has no resource-level permissions (the least-privilege check allows nothing else on *)",
@@ -244,7 +248,9 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 // Without a certificate the integration uses HTTP, as the post did; with
 // one, HTTPS to the load balancer's DNS name, which the certificate must
 // cover. opts authorize the method (default: public, with a recorded reason).
-func (a *AlbToEcsServices) AddApiGatewayProxy(parent awsapigateway.IResource, pathPart, albPath string, opts *awsapigateway.MethodOptions) awsapigateway.Method {
+func (a *AlbToEcsServices) AddApiGatewayProxy(
+	parent awsapigateway.IResource, pathPart, albPath string, opts *awsapigateway.MethodOptions,
+) awsapigateway.Method {
 	scheme := "http://"
 	if a.RedirectListener != nil {
 		scheme = "https://"

@@ -86,7 +86,7 @@ func TestUnmatchedPathsGetAJSON404(t *testing.T) {
 
 func TestFargateTasksAdmitOnlyTheLoadBalancerOnTheContainerPort(t *testing.T) {
 	r := fargate(t)
-	alb := props(assertions.Find(r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)[assertions.FirstID(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)])
+	alb := assertions.OnlyProperties(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)
 	albSG := alb["SecurityGroups"].([]any)[0].(map[string]any)["Fn::GetAtt"].([]any)[0]
 	ingress := assertions.Find(r, "AWS::EC2::SecurityGroupIngress", nil)
 	if len(ingress) != 2 {
@@ -124,7 +124,7 @@ func TestEc2ServicesUseBridgeNetworkingWithDynamicHostPorts(t *testing.T) {
 			t.Errorf("%s: port mappings %v", id, c["PortMappings"])
 		}
 	}
-	instanceSG := assertions.FirstID(t, r, "AWS::EC2::SecurityGroup", map[string]any{"GroupDescription": "container instances"})
+	instanceSG := assertions.OnlyLogicalID(t, r, "AWS::EC2::SecurityGroup", map[string]any{"GroupDescription": "container instances"})
 	rules := assertions.Find(r, "AWS::EC2::SecurityGroupIngress", map[string]any{"GroupId": map[string]any{"Fn::GetAtt": []any{instanceSG, "GroupId"}}})
 	if len(rules) == 0 {
 		t.Fatal("no ingress to the instances")
@@ -159,7 +159,8 @@ func TestLogsCircuitBreakerHealthCheckAndScaling(t *testing.T) {
 		if logs["LogDriver"] != "awslogs" || opts["awslogs-stream-prefix"] == nil || opts["awslogs-group"] == nil {
 			t.Errorf("%s: logs %v", id, logs)
 		}
-		if fmt.Sprint(c["HealthCheck"].(map[string]any)["Command"]) != "[CMD /service -healthcheck]" || c["StopTimeout"] != 30.0 || c["ReadonlyRootFilesystem"] != true {
+		command := fmt.Sprint(c["HealthCheck"].(map[string]any)["Command"])
+		if command != "[CMD /service -healthcheck]" || c["StopTimeout"] != 30.0 || c["ReadonlyRootFilesystem"] != true {
 			t.Errorf("%s: health check %v, stop timeout %v", id, c["HealthCheck"], c["StopTimeout"])
 		}
 	}
@@ -182,7 +183,7 @@ func TestLogsCircuitBreakerHealthCheckAndScaling(t *testing.T) {
 
 func TestLoadBalancerDropsInvalidHeadersAndLogsToAnSSES3Bucket(t *testing.T) {
 	r := fargate(t)
-	attrs := fmt.Sprint(props(assertions.Find(r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)[assertions.FirstID(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)])["LoadBalancerAttributes"])
+	attrs := fmt.Sprint(assertions.OnlyProperties(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)["LoadBalancerAttributes"])
 	for _, want := range []string{"routing.http.drop_invalid_header_fields.enabled Value:true", "access_logs.s3.enabled Value:true"} {
 		if !strings.Contains(attrs, want) {
 			t.Errorf("load balancer attributes lack %s: %s", want, attrs)
@@ -198,8 +199,8 @@ func TestLoadBalancerDropsInvalidHeadersAndLogsToAnSSES3Bucket(t *testing.T) {
 
 func TestAnAPIGatewayHTTPProxyCanFrontAService(t *testing.T) {
 	r := fargate(t)
-	resource := assertions.FirstID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "helloworld"})
-	m := assertions.FindOne(t, r, "AWS::ApiGateway::Method", map[string]any{"ResourceId": map[string]any{"Ref": resource}})
+	resource := assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "helloworld"})
+	m := assertions.OnlyProperties(t, r, "AWS::ApiGateway::Method", map[string]any{"ResourceId": map[string]any{"Ref": resource}})
 	integ := m["Integration"].(map[string]any)
 	uri := assertions.JSON(integ["Uri"])
 	if m["HttpMethod"] != "GET" || integ["Type"] != "HTTP_PROXY" || !strings.Contains(uri, `"http://"`) || !strings.Contains(uri, `"/orders"`) {

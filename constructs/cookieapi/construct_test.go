@@ -34,8 +34,8 @@ var custom = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 
 func method(t *testing.T, r *assertions.Result, verb, pathPart string) map[string]any {
 	t.Helper()
-	resource := assertions.FirstID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": pathPart})
-	return assertions.FindOne(t, r, "AWS::ApiGateway::Method", map[string]any{"HttpMethod": verb, "ResourceId": map[string]any{"Ref": resource}})
+	resource := assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": pathPart})
+	return assertions.OnlyProperties(t, r, "AWS::ApiGateway::Method", map[string]any{"HttpMethod": verb, "ResourceId": map[string]any{"Ref": resource}})
 }
 
 func TestCookieRouteMapsTheResultsCookieToSetCookie(t *testing.T) {
@@ -78,7 +78,7 @@ func TestProfileRoutesUseLambdaProxyIntegration(t *testing.T) {
 	if post["RequestModels"] == nil || post["RequestValidatorId"] == nil {
 		t.Errorf("POST /profile must validate its body: %v", post)
 	}
-	model := assertions.FindOne(t, r, "AWS::ApiGateway::Model", nil)["Schema"].(map[string]any)
+	model := assertions.OnlyProperties(t, r, "AWS::ApiGateway::Model", nil)["Schema"].(map[string]any)
 	if fmt.Sprint(model["required"]) != "[language theme]" || model["additionalProperties"] != false {
 		t.Errorf("profile model: %v", model)
 	}
@@ -118,12 +118,15 @@ func TestHandlersAreGoOnArm64WithTracingAndTheirOwnLogs(t *testing.T) {
 func TestEachLambdaRoleMayOnlyWriteItsOwnLogs(t *testing.T) {
 	r := cookies(t)
 	for _, fn := range []string{"Issues a random cookie for GET /cookie", "Sets and reads the language and theme cookies of /profile"} {
-		f := assertions.FindOne(t, r, "AWS::Lambda::Function", map[string]any{"Description": fn})
+		f := assertions.OnlyProperties(t, r, "AWS::Lambda::Function", map[string]any{"Description": fn})
 		role := f["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0]
 		logs := f["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
-		policy := assertions.FindOne(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
+		policy := assertions.OnlyProperties(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
 		want := []any{
-			map[string]any{"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{logs, "Arn"}}},
+			map[string]any{
+				"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow",
+				"Resource": map[string]any{"Fn::GetAtt": []any{logs, "Arn"}},
+			},
 			map[string]any{"Action": []any{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}, "Effect": "Allow", "Resource": "*"},
 		}
 		if d := assertions.Diff(want, policy["PolicyDocument"].(map[string]any)["Statement"]); len(d) > 0 {

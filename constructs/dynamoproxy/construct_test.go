@@ -77,7 +77,7 @@ func TestRoleHasExactlyPutItemOnTheTableAndQueryOnTheIndex(t *testing.T) {
 		}}, "Version": "2012-10-17"},
 	})
 	table := map[string]any{"Fn::GetAtt": []any{tableID(t, r), "Arn"}}
-	policy := assertions.FindOne(t, r, "AWS::IAM::Policy", nil)
+	policy := assertions.OnlyProperties(t, r, "AWS::IAM::Policy", nil)
 	want := []any{
 		map[string]any{"Action": "dynamodb:PutItem", "Effect": "Allow", "Resource": table},
 		map[string]any{"Action": "dynamodb:Query", "Effect": "Allow", "Resource": map[string]any{"Fn::Join": []any{"", []any{table, "/index/pageId-index"}}}},
@@ -94,7 +94,7 @@ func TestPostValidatesItsBodyAgainstAModelWithLengthLimits(t *testing.T) {
 	str := func(max float64) map[string]any {
 		return map[string]any{"type": "string", "minLength": 1.0, "maxLength": max}
 	}
-	model := assertions.FindOne(t, r, "AWS::ApiGateway::Model", nil)
+	model := assertions.OnlyProperties(t, r, "AWS::ApiGateway::Model", nil)
 	want := map[string]any{
 		"$schema": "http://json-schema.org/draft-04/schema#", "title": "Create", "type": "object",
 		"required":             []any{"pageId", "userName", "message"},
@@ -109,8 +109,8 @@ func TestPostValidatesItsBodyAgainstAModelWithLengthLimits(t *testing.T) {
 	})
 	assertions.HasResourceProperties(t, r, "AWS::ApiGateway::Method", map[string]any{
 		"HttpMethod":         "POST",
-		"RequestValidatorId": map[string]any{"Ref": assertions.FirstID(t, r, "AWS::ApiGateway::RequestValidator", nil)},
-		"RequestModels":      map[string]any{"application/json": map[string]any{"Ref": assertions.FirstID(t, r, "AWS::ApiGateway::Model", nil)}},
+		"RequestValidatorId": map[string]any{"Ref": assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::RequestValidator", nil)},
+		"RequestModels":      map[string]any{"application/json": map[string]any{"Ref": assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Model", nil)}},
 	})
 }
 
@@ -197,9 +197,11 @@ func TestReadOnlyLookupMountsOnAnExistingApiAndTable(t *testing.T) {
 			t.Errorf("want GET → GetItem, got %v", assertions.JSON(p))
 		}
 	}
-	role := assertions.FirstID(t, r, "AWS::IAM::Role", map[string]any{"Description": "API Gateway calls DynamoDB for the suppressions routes"})
-	policy := assertions.FindOne(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
-	want := []any{map[string]any{"Action": "dynamodb:GetItem", "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{assertions.FirstID(t, r, "AWS::DynamoDB::Table", map[string]any{"KeySchema": []any{map[string]any{"AttributeName": "UserId", "KeyType": "HASH"}}}), "Arn"}}}}
+	role := assertions.OnlyLogicalID(t, r, "AWS::IAM::Role", map[string]any{"Description": "API Gateway calls DynamoDB for the suppressions routes"})
+	policy := assertions.OnlyProperties(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
+	table := assertions.OnlyLogicalID(t, r, "AWS::DynamoDB::Table",
+		map[string]any{"KeySchema": []any{map[string]any{"AttributeName": "UserId", "KeyType": "HASH"}}})
+	want := []any{map[string]any{"Action": "dynamodb:GetItem", "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{table, "Arn"}}}}
 	if d := assertions.Diff(want, policy["PolicyDocument"].(map[string]any)["Statement"]); len(d) > 0 {
 		t.Errorf("want exactly dynamodb:GetItem on the table: %v", d)
 	}
@@ -269,5 +271,5 @@ func TestLookupSuite(t *testing.T) {
 }
 
 func tableID(t *testing.T, r *assertions.Result) string {
-	return assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)
+	return assertions.OnlyLogicalID(t, r, "AWS::DynamoDB::Table", nil)
 }

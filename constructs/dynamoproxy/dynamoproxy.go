@@ -193,7 +193,8 @@ func (p *ApiGatewayToDynamoDB) addGet(c *config) {
 		if c.queryIndex != "" {
 			index = `"IndexName":` + vtl.Quote(c.queryIndex) + ","
 		}
-		request = head + fmt.Sprintf(`{"TableName":%s,%s"KeyConditionExpression":"#k = :v","ExpressionAttributeNames":{"#k":%s},"ExpressionAttributeValues":{":v":%s}}`,
+		request = head + fmt.Sprintf(`{"TableName":%s,%s"KeyConditionExpression":"#k = :v",`+
+			`"ExpressionAttributeNames":{"#k":%s},"ExpressionAttributeValues":{":v":%s}}`,
 			vtl.Quote(*p.Table.TableName()), index, vtl.Quote(c.queryKey), keyValue)
 		response = fmt.Sprintf(`{%s:[#foreach($e in $input.path('$.Items'))%s#if($foreach.hasNext),#end#end]}`,
 			vtl.Quote(c.path), itemObject("$e", append([]string{c.key}, without(c.fields, c.queryKey)...)))

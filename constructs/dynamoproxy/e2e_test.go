@@ -259,12 +259,16 @@ func TestDynamoDBErrorsBecomeJSONWithoutAWSInternals(t *testing.T) {
 		backend failing
 		status  int
 	}{
-		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"Rate of requests exceeds the allowed throughput."}`}, 429},
+		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",` +
+			`"message":"Rate of requests exceeds the allowed throughput."}`}, 429},
 		{failing{400, `{"__type":"com.amazon.coral.availability#ThrottlingException","message":"Rate exceeded"}`}, 429},
-		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#RequestLimitExceeded","message":"Throughput exceeds the current throughput limit for your account."}`}, 429},
-		{failing{400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid: arn:aws:dynamodb:us-east-1:123456789012:table/Comments"}`}, 400},
+		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#RequestLimitExceeded",` +
+			`"message":"Throughput exceeds the current throughput limit for your account."}`}, 429},
+		{failing{400, `{"__type":"com.amazon.coral.validate#ValidationException",` +
+			`"message":"One or more parameter values were invalid: arn:aws:dynamodb:us-east-1:123456789012:table/Comments"}`}, 400},
 		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`}, 400},
-		{failing{403, `{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/x is not authorized"}`}, 400},
+		{failing{403, `{"__type":"com.amazon.coral.service#AccessDeniedException",` +
+			`"Message":"User: arn:aws:sts::123456789012:assumed-role/x is not authorized"}`}, 400},
 		{failing{500, `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`}, 500},
 		{failing{503, `{"__type":"com.amazon.coral.availability#ServiceUnavailableException"}`}, 500},
 	}

@@ -30,8 +30,8 @@ var pipeline = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 func TestConfigurationSetSendsBouncesComplaintsAndDeliveriesToTheTopic(t *testing.T) {
 	r := pipeline(t)
 	assertions.ResourceCountIs(t, r, "AWS::SES::ConfigurationSet", 1)
-	dest := assertions.FindOne(t, r, "AWS::SES::ConfigurationSetEventDestination", nil)["EventDestination"].(map[string]any)
-	topic := assertions.FirstID(t, r, "AWS::SNS::Topic", nil)
+	dest := assertions.OnlyProperties(t, r, "AWS::SES::ConfigurationSetEventDestination", nil)["EventDestination"].(map[string]any)
+	topic := assertions.OnlyLogicalID(t, r, "AWS::SNS::Topic", nil)
 	if fmt.Sprint(dest["MatchingEventTypes"]) != "[bounce complaint delivery]" || dest["Enabled"] != true ||
 		fmt.Sprint(dest["SnsDestination"]) != fmt.Sprintf("map[TopicARN:map[Ref:%s]]", topic) {
 		t.Errorf("event destination: %v", dest)
@@ -40,7 +40,7 @@ func TestConfigurationSetSendsBouncesComplaintsAndDeliveriesToTheTopic(t *testin
 
 func TestTopicIsEncryptedWithAKeySESMayUse(t *testing.T) {
 	r := pipeline(t)
-	key := assertions.FirstID(t, r, "AWS::KMS::Key", nil)
+	key := assertions.OnlyLogicalID(t, r, "AWS::KMS::Key", nil)
 	assertions.HasResourceProperties(t, r, "AWS::SNS::Topic", map[string]any{
 		"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}},
 	})
@@ -56,7 +56,7 @@ func TestTopicIsEncryptedWithAKeySESMayUse(t *testing.T) {
 
 func TestTopicPolicyAdmitsOnlySESFromThisAccountOverHTTPS(t *testing.T) {
 	r := pipeline(t)
-	doc := assertions.FindOne(t, r, "AWS::SNS::TopicPolicy", nil)["PolicyDocument"].(map[string]any)
+	doc := assertions.OnlyProperties(t, r, "AWS::SNS::TopicPolicy", nil)["PolicyDocument"].(map[string]any)
 	var allows, httpsDeny int
 	for _, st := range doc["Statement"].([]any) {
 		st := st.(map[string]any)
@@ -90,12 +90,12 @@ func TestHandlerIsSubscribedWithTwoEncryptedDeadLetterQueues(t *testing.T) {
 			t.Errorf("%s is not encrypted", id)
 		}
 	}
-	sub := assertions.FindOne(t, r, "AWS::SNS::Subscription", map[string]any{"Protocol": "lambda"})
-	fn := assertions.FirstID(t, r, "AWS::Lambda::Function", nil)
+	sub := assertions.OnlyProperties(t, r, "AWS::SNS::Subscription", map[string]any{"Protocol": "lambda"})
+	fn := assertions.OnlyLogicalID(t, r, "AWS::Lambda::Function", nil)
 	if fmt.Sprint(sub["Endpoint"]) != fmt.Sprintf("map[Fn::GetAtt:[%s Arn]]", fn) || sub["RedrivePolicy"] == nil {
 		t.Errorf("subscription: %v", sub)
 	}
-	invoke := assertions.FindOne(t, r, "AWS::Lambda::EventInvokeConfig", nil)
+	invoke := assertions.OnlyProperties(t, r, "AWS::Lambda::EventInvokeConfig", nil)
 	if invoke["MaximumRetryAttempts"] != 2.0 || invoke["DestinationConfig"] == nil {
 		t.Errorf("on-failure destination: %v", invoke)
 	}
@@ -117,12 +117,13 @@ func TestTableIsKeyedByUserIdWithRecoveryAndEncryption(t *testing.T) {
 
 func TestHandlerRoleHasOnlyWhatTheHandlerUses(t *testing.T) {
 	r := pipeline(t)
-	f := assertions.FindOne(t, r, "AWS::Lambda::Function", nil)
+	f := assertions.OnlyProperties(t, r, "AWS::Lambda::Function", nil)
 	role := f["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0]
-	policy := assertions.FindOne(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
-	table := assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)
+	policy := assertions.OnlyProperties(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
+	table := assertions.OnlyLogicalID(t, r, "AWS::DynamoDB::Table", nil)
 	logs := f["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
-	failed := assertions.FindOne(t, r, "AWS::Lambda::EventInvokeConfig", nil)["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
+	destinations := assertions.OnlyProperties(t, r, "AWS::Lambda::EventInvokeConfig", nil)["DestinationConfig"].(map[string]any)
+	failed := destinations["OnFailure"].(map[string]any)["Destination"]
 	want := []any{
 		map[string]any{"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{logs, "Arn"}}},
 		map[string]any{"Action": []any{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}, "Effect": "Allow", "Resource": "*"},
@@ -140,8 +141,8 @@ func TestHandlerRoleHasOnlyWhatTheHandlerUses(t *testing.T) {
 
 func TestLookupIsAnIAMAuthorizedGetItem(t *testing.T) {
 	r := pipeline(t)
-	resource := assertions.FirstID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "{email}"})
-	m := assertions.FindOne(t, r, "AWS::ApiGateway::Method", map[string]any{"ResourceId": map[string]any{"Ref": resource}})
+	resource := assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "{email}"})
+	m := assertions.OnlyProperties(t, r, "AWS::ApiGateway::Method", map[string]any{"ResourceId": map[string]any{"Ref": resource}})
 	uri, _ := json.Marshal(m["Integration"].(map[string]any)["Uri"])
 	if m["HttpMethod"] != "GET" || m["AuthorizationType"] != "AWS_IAM" || !strings.Contains(string(uri), "dynamodb:action/GetItem") {
 		t.Errorf("lookup method: %v %v %s", m["HttpMethod"], m["AuthorizationType"], uri)
@@ -157,15 +158,22 @@ func TestLookupNormalizesTheAddressAsTheHandlerDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Close()
+	defer func() {
+		if err := v.Close(); err != nil {
+			t.Errorf("stopping the Velocity renderer: %v", err)
+		}
+	}()
 	d := local.StartDynalite(t)
 	refs, err := d.CreateTables(context.Background(), r.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := &local.RestAPI{Template: r.JSON, Refs: refs, Velocity: v, Backend: d}
-	table := refs[assertions.FirstID(t, r, "AWS::DynamoDB::Table", nil)]
-	for _, raw := range []string{"User.Name@Example.COM", "  padded@EXAMPLE.org\t", "MiXeD@MiXeD.Co.Uk", "plus+tag@Sub.Example.com", "Ünï@BÜCHER.de", "a@b@Host.Example", "o'brien@Example.com", `quote"d@EXAMPLE.COM`} {
+	table := refs[assertions.OnlyLogicalID(t, r, "AWS::DynamoDB::Table", nil)]
+	for _, raw := range []string{
+		"User.Name@Example.COM", "  padded@EXAMPLE.org\t", "MiXeD@MiXeD.Co.Uk", "plus+tag@Sub.Example.com",
+		"Ünï@BÜCHER.de", "a@b@Host.Example", "o'brien@Example.com", `quote"d@EXAMPLE.COM`,
+	} {
 		want, err := emailaddr.Normalize(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -198,13 +206,18 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 		want  string
 	}{
 		"topic twice": {func(s awscdk.Stack) *emailhygiene.Props {
-			return &emailhygiene.Props{ExistingTopic: awssns.Topic_FromTopicArn(s, jsii.String("T"), jsii.String("arn:aws:sns:us-east-1:123456789012:t")), TopicProps: &awssns.TopicProps{}}
+			return &emailhygiene.Props{
+				ExistingTopic: awssns.Topic_FromTopicArn(s, jsii.String("T"), jsii.String("arn:aws:sns:us-east-1:123456789012:t")),
+				TopicProps:    &awssns.TopicProps{},
+			}
 		}, "Props.ExistingTopic and Props.TopicProps are mutually exclusive"},
 		"table twice": {func(s awscdk.Stack) *emailhygiene.Props {
 			return &emailhygiene.Props{ExistingTable: awsdynamodb.Table_FromTableName(s, jsii.String("T"), jsii.String("t")), TableProps: &awsdynamodb.TableProps{}}
 		}, "Props.ExistingTable and Props.TableProps are mutually exclusive"},
 		"wrong key": {func(awscdk.Stack) *emailhygiene.Props {
-			return &emailhygiene.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("email"), Type: awsdynamodb.AttributeType_STRING}}}
+			return &emailhygiene.Props{TableProps: &awsdynamodb.TableProps{
+				PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("email"), Type: awsdynamodb.AttributeType_STRING},
+			}}
 		}, `Props.TableProps.PartitionKey must be "UserId"`},
 		"api without lookup": {func(s awscdk.Stack) *emailhygiene.Props {
 			api := awsapigateway.NewRestApi(s, jsii.String("A"), nil)

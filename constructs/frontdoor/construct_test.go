@@ -72,13 +72,13 @@ func importedALB(stack awscdk.Stack) elbv2.IApplicationLoadBalancer {
 
 func distribution(t *testing.T, r *assertions.Result) map[string]any {
 	t.Helper()
-	return assertions.FindOne(t, r, "AWS::CloudFront::Distribution", nil)["DistributionConfig"].(map[string]any)
+	return assertions.OnlyProperties(t, r, "AWS::CloudFront::Distribution", nil)["DistributionConfig"].(map[string]any)
 }
 
 // resource is the one resource of the type, whole (with Metadata and DependsOn).
 func resource(t *testing.T, r *assertions.Result, typ string) map[string]any {
 	t.Helper()
-	return assertions.Find(r, typ, nil)[assertions.FirstID(t, r, typ, nil)]
+	return assertions.Find(r, typ, nil)[assertions.OnlyLogicalID(t, r, typ, nil)]
 }
 
 func origin(t *testing.T, r *assertions.Result) map[string]any {
@@ -154,7 +154,7 @@ func TestCachingIsOffAndEverythingButHostIsForwarded(t *testing.T) {
 func TestAccessLogsGoToAnEncryptedPrivateSSLOnlyBucket(t *testing.T) {
 	r := header(t)
 	logging := distribution(t, r)["Logging"].(map[string]any)
-	bucket := assertions.FirstID(t, r, "AWS::S3::Bucket", nil)
+	bucket := assertions.OnlyLogicalID(t, r, "AWS::S3::Bucket", nil)
 	if !strings.Contains(assertions.JSON(logging["Bucket"]), bucket) {
 		t.Errorf("logs go to %v, not the bucket %s", logging, bucket)
 	}
@@ -190,13 +190,13 @@ func TestTheOriginKeyIsARandomSecretSentOnlyThroughDynamicReferences(t *testing.
 		t.Errorf("ApiKey mode sends %v", h["HeaderName"])
 	}
 	// The accepted values come from the same reference.
-	set := assertions.FindOne(t, header(t), "AWS::WAFv2::RegexPatternSet", nil)
+	set := assertions.OnlyProperties(t, header(t), "AWS::WAFv2::RegexPatternSet", nil)
 	list := set["RegularExpressionList"].([]any)
 	if set["Scope"] != "REGIONAL" || len(list) != 1 || !isKeyReference(list[0]) ||
 		!strings.Contains(assertions.JSON(list[0]), `["^{{resolve:secretsmanager:`) || !strings.HasSuffix(assertions.JSON(list[0]), `:SecretString:::}}$"]]}`) {
 		t.Errorf("pattern set %v", assertions.JSON(set))
 	}
-	key := assertions.FindOne(t, apiKey(t), "AWS::ApiGateway::ApiKey", nil)
+	key := assertions.OnlyProperties(t, apiKey(t), "AWS::ApiGateway::ApiKey", nil)
 	if !isKeyReference(key["Value"]) || key["Enabled"] != true {
 		t.Errorf("the API key's value must be the secret's (not its ID, as in the post): %v", key)
 	}
@@ -204,7 +204,7 @@ func TestTheOriginKeyIsARandomSecretSentOnlyThroughDynamicReferences(t *testing.
 
 func TestTheEdgeWebAclRateLimitsViewersAndRunsTheManagedRules(t *testing.T) {
 	for r, limit := range map[*assertions.Result]float64{header(t): 2000, apiKey(t): 500} {
-		props := assertions.FindOne(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+		props := assertions.OnlyProperties(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
 		rules := props["Rules"].([]any)
 		var names []string
 		for _, rule := range rules {
@@ -214,14 +214,16 @@ func TestTheEdgeWebAclRateLimitsViewersAndRunsTheManagedRules(t *testing.T) {
 				t.Errorf("%s: rule %s lacks metrics or sampling", r.ID, rule["Name"])
 			}
 		}
-		if strings.Join(names, " ") != "RateLimitPerViewerIp AWSManagedRulesAmazonIpReputationList AWSManagedRulesCommonRuleSet AWSManagedRulesKnownBadInputsRuleSet" {
+		const wantRules = "RateLimitPerViewerIp AWSManagedRulesAmazonIpReputationList AWSManagedRulesCommonRuleSet AWSManagedRulesKnownBadInputsRuleSet"
+		if strings.Join(names, " ") != wantRules {
 			t.Errorf("%s: rules %v", r.ID, names)
 		}
 		rate := rules[0].(map[string]any)["Statement"].(map[string]any)["RateBasedStatement"].(map[string]any)
 		if rate["Limit"] != limit || rate["AggregateKeyType"] != "IP" || rate["EvaluationWindowSec"] != 300.0 {
 			t.Errorf("%s: rate rule %v", r.ID, rate)
 		}
-		if !strings.Contains(assertions.JSON(distribution(t, r)["WebACLId"]), assertions.FirstID(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})) {
+		edgeACL := assertions.OnlyLogicalID(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+		if !strings.Contains(assertions.JSON(distribution(t, r)["WebACLId"]), edgeACL) {
 			t.Errorf("%s: the distribution does not use the edge web ACL", r.ID)
 		}
 	}
@@ -234,7 +236,7 @@ func TestTheEdgeWebAclRateLimitsViewersAndRunsTheManagedRules(t *testing.T) {
 
 func TestHeaderModeBlocksRequestsWithoutAnAcceptedKeyAtTheOrigin(t *testing.T) {
 	for _, r := range []*assertions.Result{header(t), alb(t)} {
-		id := assertions.FirstID(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "REGIONAL"})
+		id := assertions.OnlyLogicalID(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "REGIONAL"})
 		props := assertions.Find(r, "AWS::WAFv2::WebACL", nil)[id]["Properties"].(map[string]any)
 		if props["DefaultAction"].(map[string]any)["Block"] == nil {
 			t.Errorf("%s: the origin web ACL must block by default: %v", r.ID, props["DefaultAction"])
@@ -247,13 +249,13 @@ func TestHeaderModeBlocksRequestsWithoutAnAcceptedKeyAtTheOrigin(t *testing.T) {
 		ref := rule["Statement"].(map[string]any)["RegexPatternSetReferenceStatement"].(map[string]any)
 		if rule["Action"].(map[string]any)["Allow"] == nil ||
 			assertions.JSON(ref["FieldToMatch"]) != `{"SingleHeader":{"Name":"x-origin-verify"}}` ||
-			!strings.Contains(assertions.JSON(ref["Arn"]), assertions.FirstID(t, r, "AWS::WAFv2::RegexPatternSet", nil)) {
+			!strings.Contains(assertions.JSON(ref["Arn"]), assertions.OnlyLogicalID(t, r, "AWS::WAFv2::RegexPatternSet", nil)) {
 			t.Errorf("%s: origin-key rule %v", r.ID, assertions.JSON(rule))
 		}
 	}
 	// On a REST API the association names the stage and waits for it.
 	r := header(t)
-	stage := assertions.FirstID(t, r, "AWS::ApiGateway::Stage", nil)
+	stage := assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Stage", nil)
 	assoc := resource(t, r, "AWS::WAFv2::WebACLAssociation")
 	if !strings.Contains(assertions.JSON(assoc["Properties"].(map[string]any)["ResourceArn"]), stage) ||
 		!strings.Contains(assertions.JSON(assoc["DependsOn"]), stage) {
@@ -269,13 +271,13 @@ func TestHeaderModeBlocksRequestsWithoutAnAcceptedKeyAtTheOrigin(t *testing.T) {
 
 func TestApiKeyModeIsThePostsUsagePlanWithEveryMethodRequiringAKey(t *testing.T) {
 	r := apiKey(t)
-	plan := assertions.FindOne(t, r, "AWS::ApiGateway::UsagePlan", nil)
+	plan := assertions.OnlyProperties(t, r, "AWS::ApiGateway::UsagePlan", nil)
 	stages := assertions.JSON(plan["ApiStages"])
-	if plan["UsagePlanName"] != "CloudFront_only" || !strings.Contains(stages, assertions.FirstID(t, r, "AWS::ApiGateway::Stage", nil)) {
+	if plan["UsagePlanName"] != "CloudFront_only" || !strings.Contains(stages, assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Stage", nil)) {
 		t.Errorf("usage plan %v", assertions.JSON(plan))
 	}
 	assertions.HasResourceProperties(t, r, "AWS::ApiGateway::UsagePlanKey", map[string]any{
-		"KeyId": map[string]any{"Ref": assertions.FirstID(t, r, "AWS::ApiGateway::ApiKey", nil)}, "KeyType": "API_KEY",
+		"KeyId": map[string]any{"Ref": assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::ApiKey", nil)}, "KeyType": "API_KEY",
 	})
 	methods := assertions.Find(r, "AWS::ApiGateway::Method", nil)
 	if len(methods) < 3 {
@@ -311,15 +313,19 @@ func TestRotationIsScheduledButNeverOnTheFirstDeployment(t *testing.T) {
 	})
 	// The Lambda knows what to rotate.
 	env := func(r *assertions.Result) string {
-		fn := assertions.FindOne(t, r, "AWS::Lambda::Function", map[string]any{"Handler": "bootstrap"})
+		fn := assertions.OnlyProperties(t, r, "AWS::Lambda::Function", map[string]any{"Handler": "bootstrap"})
 		return assertions.JSON(fn["Environment"])
 	}
-	for _, want := range []string{`"MODE":"Header"`, `"HEADER_NAME":"X-Origin-Verify"`, `"ORIGIN_ID":"FrontDoorOrigin"`, `"PATTERN_SET_ID":{"Fn::GetAtt"`, `"DISTRIBUTION_ID":{"Ref"`} {
+	for _, want := range []string{
+		`"MODE":"Header"`, `"HEADER_NAME":"X-Origin-Verify"`, `"ORIGIN_ID":"FrontDoorOrigin"`, `"PATTERN_SET_ID":{"Fn::GetAtt"`, `"DISTRIBUTION_ID":{"Ref"`,
+	} {
 		if !strings.Contains(env(header(t)), want) {
 			t.Errorf("Header environment lacks %s: %s", want, env(header(t)))
 		}
 	}
-	for _, want := range []string{`"MODE":"ApiKey"`, `"HEADER_NAME":"x-api-key"`, `"USAGE_PLAN_ID":{"Ref"`, `"BOOTSTRAP_KEY_ID":{"Ref"`, `"KEY_TAG":"FrontDoorApiKey`} {
+	for _, want := range []string{
+		`"MODE":"ApiKey"`, `"HEADER_NAME":"x-api-key"`, `"USAGE_PLAN_ID":{"Ref"`, `"BOOTSTRAP_KEY_ID":{"Ref"`, `"KEY_TAG":"FrontDoorApiKey`,
+	} {
 		if !strings.Contains(env(apiKey(t)), want) {
 			t.Errorf("ApiKey environment lacks %s: %s", want, env(apiKey(t)))
 		}
@@ -329,7 +335,7 @@ func TestRotationIsScheduledButNeverOnTheFirstDeployment(t *testing.T) {
 // rotationPolicy is the rotation role's inline policy statements.
 func rotationPolicy(t *testing.T, r *assertions.Result) string {
 	t.Helper()
-	role := assertions.FirstID(t, r, "AWS::IAM::Role", map[string]any{"Description": "Execution role of the originkey handler: its own logs and X-Ray only"})
+	role := assertions.OnlyLogicalID(t, r, "AWS::IAM::Role", map[string]any{"Description": "Execution role of the originkey handler: its own logs and X-Ray only"})
 	var out []string
 	for _, p := range assertions.Find(r, "AWS::IAM::Policy", nil) {
 		if strings.Contains(assertions.JSON(p["Properties"].(map[string]any)["Roles"]), role) {
@@ -342,7 +348,8 @@ func rotationPolicy(t *testing.T, r *assertions.Result) string {
 func TestTheRotationLambdaMayTouchOnlyItsOwnResources(t *testing.T) {
 	h := rotationPolicy(t, header(t))
 	for _, want := range []string{
-		`{"Action":["cloudfront:GetDistribution","cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],"Effect":"Allow","Resource":{"Fn::Join":["",["arn:aws:cloudfront::",{"Ref":"AWS::AccountId"},":distribution/",{"Ref":"FrontDoorDistribution`,
+		`{"Action":["cloudfront:GetDistribution","cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],"Effect":"Allow",` +
+			`"Resource":{"Fn::Join":["",["arn:aws:cloudfront::",{"Ref":"AWS::AccountId"},":distribution/",{"Ref":"FrontDoorDistribution`,
 		`{"Action":["wafv2:GetRegexPatternSet","wafv2:UpdateRegexPatternSet"],"Effect":"Allow","Resource":{"Fn::GetAtt":["FrontDoorAcceptedOriginKeys`,
 		`{"Action":"wafv2:GetWebACL","Effect":"Allow","Resource":{"Fn::GetAtt":["FrontDoorEdgeWebAcl`,
 		`"secretsmanager:PutSecretValue"`,
@@ -359,11 +366,13 @@ func TestTheRotationLambdaMayTouchOnlyItsOwnResources(t *testing.T) {
 	}
 	k := rotationPolicy(t, apiKey(t))
 	for _, want := range []string{
-		`"Action":"apigateway:POST","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["blueprints:origin-key"]},"StringEquals":{"aws:RequestTag/blueprints:origin-key":"FrontDoorApiKey`,
+		`"Action":"apigateway:POST","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["blueprints:origin-key"]},` +
+			`"StringEquals":{"aws:RequestTag/blueprints:origin-key":"FrontDoorApiKey`,
 		`"::/apikeys"]]},"Sid":"CreateOnlyTaggedApiKeys"`,
 		`"Action":"apigateway:DELETE","Condition":{"StringEquals":{"aws:ResourceTag/blueprints:origin-key":"FrontDoorApiKey`,
 		`"::/apikeys/*"]]},"Sid":"DeleteOnlyTaggedApiKeys"`,
-		`"Action":"apigateway:PATCH","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":apigateway:",{"Ref":"AWS::Region"},"::/apikeys/",{"Ref":"FrontDoorApiKey`,
+		`"Action":"apigateway:PATCH","Effect":"Allow",` +
+			`"Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":apigateway:",{"Ref":"AWS::Region"},"::/apikeys/",{"Ref":"FrontDoorApiKey`,
 		`"::/usageplans/",{"Ref":"FrontDoorUsagePlan`,
 	} {
 		if !strings.Contains(k, want) {
@@ -427,7 +436,11 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 			return &frontdoor.Props{RestApi: api(s), RateLimit: jsii.Number(5)}
 		}, []string{"RateLimit 5", "10 to 2,000,000,000"}},
 		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
-			return &frontdoor.Props{RestApi: api(s), ExistingLogBucket: awss3.Bucket_FromBucketName(s, jsii.String("B"), jsii.String("logs")), LogBucketProps: &awss3.BucketProps{}}
+			return &frontdoor.Props{
+				RestApi:           api(s),
+				ExistingLogBucket: awss3.Bucket_FromBucketName(s, jsii.String("B"), jsii.String("logs")),
+				LogBucketProps:    &awss3.BucketProps{},
+			}
 		}, []string{"Props.ExistingLogBucket and Props.LogBucketProps are mutually exclusive"}},
 		{"eu-west-1", func(s awscdk.Stack) *frontdoor.Props { return &frontdoor.Props{RestApi: api(s)} },
 			[]string{"only be created in us-east-1", "this stack is in eu-west-1", "Props.ExistingWebAclArn"}},
@@ -463,7 +476,7 @@ func TestAnAlbCanBeReachedThroughAVpcOrigin(t *testing.T) {
 		t.Errorf("origin %s", assertions.JSON(o))
 	}
 	assertions.HasResourceProperties(t, r, "AWS::WAFv2::WebACLAssociation", map[string]any{
-		"ResourceArn": map[string]any{"Ref": assertions.FirstID(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)},
+		"ResourceArn": map[string]any{"Ref": assertions.OnlyLogicalID(t, r, "AWS::ElasticLoadBalancingV2::LoadBalancer", nil)},
 	})
 }
 

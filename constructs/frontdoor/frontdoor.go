@@ -206,7 +206,8 @@ func (f *FrontDoor) buildDistribution(c *config, o awscloudfront.IOrigin) {
 	f.Distribution = awscloudfront.NewDistribution(f.Construct, jsii.String("Distribution"), dp)
 	if c.DomainNames == nil {
 		nag.Suppress(f.Distribution, "AwsSolutions-CFR4",
-			"Without Props.DomainNames and a certificate, CloudFront's default *.cloudfront.net certificate pins the minimum viewer protocol to TLSv1; pass them to get TLSv1.2_2021")
+			"Without Props.DomainNames and a certificate, CloudFront's default *.cloudfront.net certificate pins the minimum viewer protocol to TLSv1; "+
+				"pass them to get TLSv1.2_2021")
 	}
 	nag.Suppress(f.Distribution, "AwsSolutions-CFR1", "Geo restrictions are a business decision; add them with an escape hatch where needed")
 }
@@ -338,7 +339,8 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 			"ForAllValues:StringEquals": map[string]any{"aws:TagKeys": []string{KeyTagKey}},
 		},
 	}))
-	nag.Suppress(role, "AwsSolutions-IAM5", "The rotation's API key IDs are not known in advance; DELETE applies only to keys carrying this construct's tag (aws:ResourceTag)",
+	nag.Suppress(role, "AwsSolutions-IAM5",
+		"The rotation's API key IDs are not known in advance; DELETE applies only to keys carrying this construct's tag (aws:ResourceTag)",
 		"/Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\\/apikeys\\/\\*/")
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("DeleteOnlyTaggedApiKeys"), Actions: jsii.Strings("apigateway:DELETE"), Resources: &[]*string{apigw("/apikeys/*")},

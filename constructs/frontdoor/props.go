@@ -29,7 +29,7 @@ const (
 	// ModeApiKey is the post's: the key is an API Gateway API key sent in
 	// x-api-key, in a usage plan named CloudFront_only bound to the stage, and
 	// every method of the API requires an API key. REST API origins only.
-	ModeApiKey Mode = originkey.ModeApiKey
+	ModeApiKey Mode = originkey.ModeAPIKey
 )
 
 // Schedule is how often the origin key rotates: the post's choices. Like

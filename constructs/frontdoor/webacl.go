@@ -97,9 +97,12 @@ func visibility(metric string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
 func checkEdge(region *string, rateLimit *float64) error {
 	switch {
 	case *awscdk.Token_IsUnresolved(region):
-		return fmt.Errorf("the stack's region is unknown at synth, and a CLOUDFRONT-scope web ACL can only be created in %s: set the stack's env region, or pass Props.ExistingWebAclArn", EdgeRegion)
+		return fmt.Errorf("the stack's region is unknown at synth, and a CLOUDFRONT-scope web ACL can only be created in %s: "+
+			"set the stack's env region, or pass Props.ExistingWebAclArn", EdgeRegion)
 	case *region != EdgeRegion:
-		return fmt.Errorf("a CLOUDFRONT-scope web ACL can only be created in %s, and this stack is in %s: create a frontdoor.EdgeWebAcl in a %s stack and pass its Arn as Props.ExistingWebAclArn (with cross-region references)", EdgeRegion, *region, EdgeRegion)
+		return fmt.Errorf("a CLOUDFRONT-scope web ACL can only be created in %s, and this stack is in %s: "+
+			"create a frontdoor.EdgeWebAcl in a %s stack and pass its Arn as Props.ExistingWebAclArn (with cross-region references)",
+			EdgeRegion, *region, EdgeRegion)
 	}
 	if rateLimit != nil && (*rateLimit < 10 || *rateLimit > 2e9 || *rateLimit != float64(int64(*rateLimit))) {
 		return fmt.Errorf("RateLimit %v: WAF takes a whole number from 10 to 2,000,000,000 requests per 5 minutes", *rateLimit)

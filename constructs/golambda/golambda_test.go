@@ -55,7 +55,11 @@ var every = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 
 func TestEveryHandlerBundlesToAStaticArm64BinaryOfAtMost10MB(t *testing.T) {
 	r := every(t)
-	t.Cleanup(func() { os.RemoveAll(r.Dir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(r.Dir); err != nil {
+			t.Errorf("removing the assembly: %v", err)
+		}
+	})
 	_, names := handlers(t)
 	functions := assertions.Find(r, "AWS::Lambda::Function", nil)
 	if len(functions) != len(names) {
@@ -84,7 +88,11 @@ func checkBinary(t *testing.T, name, path string) {
 		t.Errorf("%s: not an ELF binary: %v", name, err)
 		return
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}()
 	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 {
 		t.Errorf("%s: built for %v %v, want arm64", name, f.Machine, f.Class)
 	}
@@ -119,8 +127,13 @@ func TestABrokenHandlerFailsTheBuildWithTheCompilerOutput(t *testing.T) {
 	root, _ := handlers(t)
 	copyDir := filepath.Join(t.TempDir(), "broken")
 	copyModule(t, root, copyDir)
-	os.MkdirAll(filepath.Join(copyDir, "lambda", "broken"), 0o755)
-	os.WriteFile(filepath.Join(copyDir, "lambda", "broken", "main.go"), []byte("package main\nfunc main() { undefinedCall() }\n"), 0o644)
+	if err := os.MkdirAll(filepath.Join(copyDir, "lambda", "broken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	broken := []byte("package main\nfunc main() { undefinedCall() }\n")
+	if err := os.WriteFile(filepath.Join(copyDir, "lambda", "broken", "main.go"), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	err := golambda.Build(copyDir, "broken", filepath.Join(t.TempDir(), "bootstrap"))
 	if err == nil || !strings.Contains(err.Error(), "undefined: undefinedCall") || !strings.Contains(err.Error(), "lambda/broken") {
 		t.Errorf("want the compiler's message, got %v", err)

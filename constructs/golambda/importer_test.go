@@ -43,10 +43,12 @@ func TestAnImportingAppBuildsTheHandlerFromAReadOnlyModuleFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	readOnly(t, lib)
-	before := listFiles(lib)
+	before := listFiles(t, lib)
 
 	app := filepath.Join(tmp, "consumer")
-	os.MkdirAll(app, 0o755)
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	goMod := "module example.com/consumer\n\ngo 1.26\n\nrequire github.com/blueprints-cdk/blueprints v0.0.0\n\n" +
 		"replace github.com/blueprints-cdk/blueprints => " + lib + "\n"
 	sum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
@@ -72,17 +74,24 @@ func TestAnImportingAppBuildsTheHandlerFromAReadOnlyModuleFolder(t *testing.T) {
 	}
 	checkBinary(t, "consumer's cookie", bins[0])
 	// Tests run as root here, which ignores the permissions: check directly.
-	if after := listFiles(lib); after != before {
+	if after := listFiles(t, lib); after != before {
 		t.Errorf("the build wrote into the module folder")
 	}
 }
 
-func listFiles(dir string) string {
+func listFiles(t *testing.T, dir string) string {
+	t.Helper()
 	var names []string
-	filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error {
+	err := filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
 		names = append(names, p)
 		return nil
 	})
+	if err != nil {
+		t.Fatalf("listing %s: %v", dir, err)
+	}
 	return strings.Join(names, "\n")
 }
 
@@ -90,15 +99,25 @@ func listFiles(dir string) string {
 // so the temporary folder can be removed.
 func readOnly(t *testing.T, dir string) {
 	t.Helper()
-	chmod := func(mode os.FileMode) {
-		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil {
-				info, _ := d.Info()
-				os.Chmod(p, info.Mode().Perm()&^0o222|mode)
+	chmod := func(mode os.FileMode) error {
+		return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
 			}
-			return nil
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			return os.Chmod(p, info.Mode().Perm()&^0o222|mode)
 		})
 	}
-	chmod(0)
-	t.Cleanup(func() { chmod(0o200) })
+	// Registered first, so that a failure halfway still leaves a removable folder.
+	t.Cleanup(func() {
+		if err := chmod(0o200); err != nil {
+			t.Errorf("restoring write permission: %v", err)
+		}
+	})
+	if err := chmod(0); err != nil {
+		t.Fatalf("making %s read-only: %v", dir, err)
+	}
 }

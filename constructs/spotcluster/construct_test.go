@@ -36,7 +36,7 @@ var mixed = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 })
 
 func config(t *testing.T, r *assertions.Result) map[string]any {
-	return assertions.FindOne(t, r, "AWS::EC2::SpotFleet", nil)["SpotFleetRequestConfigData"].(map[string]any)
+	return assertions.OnlyProperties(t, r, "AWS::EC2::SpotFleet", nil)["SpotFleetRequestConfigData"].(map[string]any)
 }
 
 func TestTheFleetMaintainsDiversifiedArm64CapacityAcrossTwoAZs(t *testing.T) {
@@ -82,7 +82,7 @@ func TestPricesWeightsAndAnOnDemandBase(t *testing.T) {
 
 func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t *testing.T) {
 	r := fleet(t)
-	data := assertions.FindOne(t, r, "AWS::EC2::LaunchTemplate", nil)["LaunchTemplateData"].(map[string]any)
+	data := assertions.OnlyProperties(t, r, "AWS::EC2::LaunchTemplate", nil)["LaunchTemplateData"].(map[string]any)
 	if fmt.Sprint(data["MetadataOptions"]) != "map[HttpTokens:required]" {
 		t.Errorf("metadata options: %v", data["MetadataOptions"])
 	}
@@ -91,7 +91,7 @@ func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t
 		t.Errorf("root volume: %v", bd)
 	}
 	userData := assertions.JSON(data["UserData"])
-	cluster := assertions.FirstID(t, r, "AWS::ECS::Cluster", nil)
+	cluster := assertions.OnlyLogicalID(t, r, "AWS::ECS::Cluster", nil)
 	for _, want := range []string{
 		`"#!/bin/bash\necho ECS_CLUSTER=",{"Ref":"` + cluster + `"}," >> /etc/ecs/ecs.config\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"`,
 	} {
@@ -108,11 +108,12 @@ func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t
 
 func TestIAM(t *testing.T) {
 	r := fleet(t)
-	fleetRole := assertions.FindOne(t, r, "AWS::IAM::Role", map[string]any{"Description": "Spot Fleet launches and terminates the cluster's instances"})
+	fleetRole := assertions.OnlyProperties(t, r, "AWS::IAM::Role", map[string]any{"Description": "Spot Fleet launches and terminates the cluster's instances"})
 	if !strings.Contains(assertions.JSON(fleetRole["AssumeRolePolicyDocument"]), "spotfleet.amazonaws.com") || fleetRole["ManagedPolicyArns"] != nil {
 		t.Errorf("fleet role: %v", fleetRole)
 	}
-	instanceRole := assertions.FirstID(t, r, "AWS::IAM::Role", map[string]any{"Description": "ECS container instances of the Spot Fleet: the ECS agent and Session Manager only"})
+	instanceRole := assertions.OnlyLogicalID(t, r, "AWS::IAM::Role",
+		map[string]any{"Description": "ECS container instances of the Spot Fleet: the ECS agent and Session Manager only"})
 	passRole := 0
 	for _, policy := range []any{fleetRole["Policies"]} {
 		for _, st := range policy.([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {

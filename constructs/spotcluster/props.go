@@ -118,7 +118,8 @@ func resolve(p *Props) (*config, error) {
 	switch c.strategy {
 	case PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified:
 	default:
-		return nil, fmt.Errorf("Props.AllocationStrategy %q must be one of %s, %s, %s, %s", c.strategy, PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified)
+		return nil, fmt.Errorf("Props.AllocationStrategy %q must be one of %s, %s, %s, %s",
+			c.strategy, PriceCapacityOptimized, CapacityOptimized, LowestPrice, Diversified)
 	}
 	c.types = DefaultInstanceTypes[c.arch]
 	if p.InstanceTypes != nil {

@@ -193,7 +193,8 @@ func (s *SpotFleetCluster) buildFleet(cfg *config) {
 		})},
 	})
 	nag.Suppress(s.FleetRole, "AwsSolutions-IAM5",
-		"Spot Fleet creates instances, volumes and network interfaces whose ids are not known in advance, from any ECS-optimized image; EC2 Describe calls have no resource-level permissions",
+		"Spot Fleet creates instances, volumes and network interfaces whose ids are not known in advance, from any ECS-optimized image; "+
+			"EC2 Describe calls have no resource-level permissions",
 		"Resource::*", `/^Resource::arn:.+:ec2:.+:\*$/`, `/^Resource::arn:.+:ec2:.+::image\/\*$/`)
 
 	subnets := s.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}).Subnets

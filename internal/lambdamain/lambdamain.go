@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -32,12 +33,17 @@ import (
 // them directly, instead of config.LoadDefaultConfig, leaves the SSO, STS
 // and IMDS clients out of the binary.
 func AWSConfig(getenv func(string) string) (aws.Config, error) {
-	region := getenv("AWS_REGION")
-	if region == "" {
-		return aws.Config{}, fmt.Errorf("AWS_REGION is not set (Lambda sets it)")
+	var missing []string
+	for _, name := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if getenv(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return aws.Config{}, fmt.Errorf("%s not set (Lambda sets them for the execution role)", strings.Join(missing, ", "))
 	}
 	return aws.Config{
-		Region: region,
+		Region: getenv("AWS_REGION"),
 		Credentials: credentials.NewStaticCredentialsProvider(
 			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")),
 	}, nil
@@ -57,9 +63,20 @@ func Start(handler any, err error) {
 
 // Logger writes JSON lines to w (os.Stdout in Lambda, where the function's
 // log group receives them). A line logged with the context of an invocation
-// (InfoContext and the like) carries its requestId.
+// (InfoContext and the like) carries its requestId. The time is written as
+// "timestamp" and the level as "level": the keys Lambda reads from JSON
+// application logs to filter by level (Lambda developer guide, "Log-level
+// filtering"), where a line without a valid timestamp counts as INFO.
 func Logger(w io.Writer) *slog.Logger {
-	return slog.New(requestID{slog.NewJSONHandler(w, nil)})
+	return slog.New(requestID{slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: timestampKey})})
+}
+
+// timestampKey renames slog's top-level "time" to "timestamp".
+func timestampKey(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		a.Key = "timestamp"
+	}
+	return a
 }
 
 // requestID adds the Lambda request id from the context to every record.

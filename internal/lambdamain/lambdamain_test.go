@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
@@ -34,6 +36,9 @@ func TestLoggerAddsTheRequestIdOfTheInvocation(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("want 2 lines, got %v", got)
 	}
+	if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(got[0]["timestamp"])); err != nil || got[0]["level"] != "INFO" {
+		t.Errorf("want Lambda's timestamp and level keys: %v", got[0])
+	}
 	if got[0]["requestId"] != "req-1" || got[0]["msg"] != "served" || got[0]["handler"] != "test" || got[0]["status"] != float64(200) {
 		t.Errorf("first line: %v", got[0])
 	}
@@ -52,7 +57,15 @@ func TestAWSConfigIsLambdasRegionAndCredentials(t *testing.T) {
 	if err != nil || cfg.Region != "eu-west-1" || creds.AccessKeyID != "AKID" || creds.SecretAccessKey != "SECRET" || creds.SessionToken != "TOKEN" {
 		t.Errorf("got %s %+v %v", cfg.Region, creds, err)
 	}
-	if _, err := AWSConfig(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
-		t.Errorf("want an error naming AWS_REGION, got %v", err)
+	for _, name := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		_, err := AWSConfig(func(k string) string {
+			if k == name {
+				return ""
+			}
+			return env[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: want an error naming it, got %v", name, err)
+		}
 	}
 }

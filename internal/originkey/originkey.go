@@ -11,7 +11,7 @@ import (
 
 // The rotation handler's environment, which the construct sets.
 const (
-	EnvMode           = "MODE"             // ModeHeader or ModeApiKey
+	EnvMode           = "MODE"             // ModeHeader or ModeAPIKey
 	EnvDistributionID = "DISTRIBUTION_ID"  // the CloudFront distribution
 	EnvOriginID       = "ORIGIN_ID"        // its origin carrying the header
 	EnvHeaderName     = "HEADER_NAME"      // the origin custom header
@@ -32,7 +32,7 @@ const KeyLength = 48
 // The modes: how the origin checks the key (see constructs/frontdoor).
 const (
 	ModeHeader = "Header" // a WAF regex pattern set of accepted values
-	ModeApiKey = "ApiKey" // API keys in a usage plan
+	ModeAPIKey = "ApiKey" // API keys in a usage plan
 )
 
 // Config is the rotation handler's configuration.
@@ -43,9 +43,9 @@ type Config struct {
 	HeaderName     string // the origin custom header
 	PatternSetName string // ModeHeader: the WAF regex pattern set
 	PatternSetID   string
-	UsagePlanID    string // ModeApiKey: the CloudFront_only usage plan
-	BootstrapKeyID string // ModeApiKey: the CloudFormation-owned first key
-	KeyTag         string // ModeApiKey: TagKey's value
+	UsagePlanID    string // ModeAPIKey: the CloudFront_only usage plan
+	BootstrapKeyID string // ModeAPIKey: the CloudFormation-owned first key
+	KeyTag         string // ModeAPIKey: TagKey's value
 }
 
 // FromEnv reads the configuration (getenv is os.Getenv in the handler), or
@@ -63,10 +63,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	switch c.Mode {
 	case ModeHeader:
 		c.PatternSetName, c.PatternSetID = need(EnvPatternSetName), need(EnvPatternSetID)
-	case ModeApiKey:
+	case ModeAPIKey:
 		c.UsagePlanID, c.BootstrapKeyID, c.KeyTag = need(EnvUsagePlanID), need(EnvBootstrapKeyID), need(EnvKeyTag)
 	default:
-		errs = append(errs, fmt.Errorf("%s is %q, want %s or %s", EnvMode, c.Mode, ModeHeader, ModeApiKey))
+		errs = append(errs, fmt.Errorf("%s is %q, want %s or %s", EnvMode, c.Mode, ModeHeader, ModeAPIKey))
 	}
 	return c, errors.Join(errs...)
 }

@@ -52,7 +52,9 @@ func snsEvent(records ...[2]string) events.SNSEvent {
 
 func item(t testing.TB, h *Handler, address string) map[string]types.AttributeValue {
 	t.Helper()
-	out, err := h.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(h.Table), Key: map[string]types.AttributeValue{AttrUserID: s(address)}})
+	out, err := h.DB.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(h.Table), Key: map[string]types.AttributeValue{AttrUserID: s(address)},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func flatItem(item map[string]types.AttributeValue) map[string]string {
 
 func TestThePostsComplaintProducesExactlyTheExpectedItem(t *testing.T) {
 	h := tableHandler(t, local.StartDynalite(t), "mailing")
-	res, err := h.Handle(context.Background(), snsEvent([2]string{postComplaintSNSMessageID, postComplaint}))
+	res, err := h.Handle(context.Background(), snsEvent([2]string{postComplaintSNSMessageID, fixture(t, postComplaint)}))
 	if err != nil || res.Writes != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -119,13 +121,14 @@ func TestAWSExamplesInBothFormats(t *testing.T) {
 	cases := []struct {
 		name, message, address, state, reason string
 	}{
-		{"event publishing bounce", eventBounce, "recipient@example.com", Disable, "bounceType=Permanent bounceSubType=General"},
-		{"event publishing complaint", eventComplaint, "recipient@example.com", Disable, "complaintFeedbackType=abuse"},
-		{"event publishing delivery", eventDelivery, "recipient@example.com", Enable, ""},
-		{"notification transient bounce", notificationBounceTransient, "jane@example.com", Pending, "bounceType=Transient bounceSubType=MailboxFull"},
-		{"notification transient bounce, second recipient normalized", notificationBounceTransient, "Richard@example.com", Pending, "bounceType=Transient"},
-		{"notification delivery", notificationDelivery, "jane@example.com", Enable, ""},
-		{"the post's complaint", postComplaint, "recipient1@example.com", Disable, "complaintFeedbackType=abuse"},
+		{"event publishing bounce", fixture(t, eventBounce), "recipient@example.com", Disable, "bounceType=Permanent bounceSubType=General"},
+		{"event publishing complaint", fixture(t, eventComplaint), "recipient@example.com", Disable, "complaintFeedbackType=abuse"},
+		{"event publishing delivery", fixture(t, eventDelivery), "recipient@example.com", Enable, ""},
+		{"notification transient bounce", fixture(t, notificationBounceTransient), "jane@example.com", Pending, "bounceType=Transient bounceSubType=MailboxFull"},
+		{"notification transient bounce, second recipient normalized",
+			fixture(t, notificationBounceTransient), "Richard@example.com", Pending, "bounceType=Transient"},
+		{"notification delivery", fixture(t, notificationDelivery), "jane@example.com", Enable, ""},
+		{"the post's complaint", fixture(t, postComplaint), "recipient1@example.com", Disable, "complaintFeedbackType=abuse"},
 	}
 	d := local.StartDynalite(t)
 	for i, c := range cases {
@@ -149,9 +152,9 @@ func TestAWSExamplesInBothFormats(t *testing.T) {
 func TestUnknownTypesAreCountedAndNotRetried(t *testing.T) {
 	h := tableHandler(t, local.StartDynalite(t), "mailing")
 	res, err := h.Handle(context.Background(), snsEvent(
-		[2]string{"a", subscriptionSucceeded},
+		[2]string{"a", fixture(t, subscriptionSucceeded)},
 		[2]string{"b", `{"eventType":"Open","mail":{},"open":{}}`},
-		[2]string{"c", eventDelivery},
+		[2]string{"c", fixture(t, eventDelivery)},
 	))
 	if err != nil || res.Unknown != 2 || res.Writes != 1 {
 		t.Errorf("want 2 unknown and 1 write without error, got %+v %v", res, err)
@@ -161,10 +164,11 @@ func TestUnknownTypesAreCountedAndNotRetried(t *testing.T) {
 func TestAMalformedRecordFailsWithAClearErrorAndLosesNothingElse(t *testing.T) {
 	h := tableHandler(t, local.StartDynalite(t), "mailing")
 	res, err := h.Handle(context.Background(), snsEvent(
-		[2]string{"good-1", eventDelivery},
-		[2]string{"bad-1", `{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[]},"mail":{"timestamp":"2017-08-05T00:40:02.012Z"}}`},
+		[2]string{"good-1", fixture(t, eventDelivery)},
+		[2]string{"bad-1", `{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[]},` +
+			`"mail":{"timestamp":"2017-08-05T00:40:02.012Z"}}`},
 		[2]string{"bad-2", `not json`},
-		[2]string{"good-2", notificationDelivery},
+		[2]string{"good-2", fixture(t, notificationDelivery)},
 	))
 	if err == nil || res.Malformed != 2 || res.Writes != 2 {
 		t.Fatalf("want 2 malformed and 2 writes, got %+v %v", res, err)
@@ -175,7 +179,7 @@ func TestAMalformedRecordFailsWithAClearErrorAndLosesNothingElse(t *testing.T) {
 		}
 	}
 	// The retry Lambda makes re-applies the good records without double counting.
-	again, _ := h.Handle(context.Background(), snsEvent([2]string{"good-1", eventDelivery}, [2]string{"good-2", notificationDelivery}))
+	again, _ := h.Handle(context.Background(), snsEvent([2]string{"good-1", fixture(t, eventDelivery)}, [2]string{"good-2", fixture(t, notificationDelivery)}))
 	if again.Writes != 0 || item(t, h, "jane@example.com")[AttrVersion].(*types.AttributeValueMemberN).Value != "1" {
 		t.Errorf("a retried record was applied twice: %+v", again)
 	}
@@ -185,19 +189,20 @@ func TestBadInputsToTheParser(t *testing.T) {
 	bad := map[string]string{
 		"not JSON":          `{`,
 		"bounce object":     `{"notificationType":"Bounce","mail":{}}`,
-		"bounce type":       `{"notificationType":"Bounce","bounce":{"bounceType":"Soft","bouncedRecipients":[{"emailAddress":"a@b"}],"timestamp":"2017-08-05T00:41:02Z"}}`,
 		"timestamp":         `{"notificationType":"Delivery","delivery":{"timestamp":"yesterday","recipients":["a@b"]}}`,
 		"no timestamp":      `{"notificationType":"Delivery","delivery":{"recipients":["a@b"]}}`,
 		"address":           `{"notificationType":"Delivery","delivery":{"timestamp":"2017-08-05T00:41:02Z","recipients":["not-an-address"]}}`,
 		"control character": `{"notificationType":"Delivery","delivery":{"timestamp":"2017-08-05T00:41:02Z","recipients":["a\u0000b@c"]}}`,
 		"complaint object":  `{"eventType":"Complaint","mail":{}}`,
+		"bounce type": `{"notificationType":"Bounce",` +
+			`"bounce":{"bounceType":"Soft","bouncedRecipients":[{"emailAddress":"a@b"}],"timestamp":"2017-08-05T00:41:02Z"}}`,
 	}
 	for name, msg := range bad {
 		if _, err := ParseNotification("m", msg); err == nil || errorsIsUnknown(err) {
 			t.Errorf("%s: want a malformed error, got %v", name, err)
 		}
 	}
-	if _, err := ParseNotification("", eventDelivery); err == nil {
+	if _, err := ParseNotification("", fixture(t, eventDelivery)); err == nil {
 		t.Error("a record without a MessageId must be refused")
 	}
 }
@@ -277,13 +282,20 @@ func makeEvents(r *rand.Rand, n, addresses int) []replayEvent {
 		var kind Kind
 		switch p := r.IntN(100); {
 		case p < 5:
-			kind, msg = Hard, fmt.Sprintf(`{"eventType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":%q}],"timestamp":%q,"complaintFeedbackType":"abuse"},"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
+			kind, msg = Hard, fmt.Sprintf(`{"eventType":"Complaint",`+
+				`"complaint":{"complainedRecipients":[{"emailAddress":%q}],"timestamp":%q,"complaintFeedbackType":"abuse"},`+
+				`"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
 		case p < 10:
-			kind, msg = Hard, fmt.Sprintf(`{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":%q}],"timestamp":%q},"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
+			kind, msg = Hard, fmt.Sprintf(`{"notificationType":"Bounce",`+
+				`"bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":%q}],"timestamp":%q},`+
+				`"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
 		case p < 50:
-			kind, msg = Transient, fmt.Sprintf(`{"eventType":"Bounce","bounce":{"bounceType":"Transient","bounceSubType":"MailboxFull","bouncedRecipients":[{"emailAddress":%q}],"timestamp":%q},"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
+			kind, msg = Transient, fmt.Sprintf(`{"eventType":"Bounce",`+
+				`"bounce":{"bounceType":"Transient","bounceSubType":"MailboxFull","bouncedRecipients":[{"emailAddress":%q}],"timestamp":%q},`+
+				`"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
 		default:
-			kind, msg = Delivery, fmt.Sprintf(`{"notificationType":"Delivery","delivery":{"recipients":[%q],"timestamp":%q},"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
+			kind, msg = Delivery, fmt.Sprintf(`{"notificationType":"Delivery",`+
+				`"delivery":{"recipients":[%q],"timestamp":%q},"mail":{"timestamp":%q,"source":"s@x"}}`, addr, stamp, stamp)
 		}
 		norm, _ := emailaddr.Normalize(addr)
 		out = append(out, replayEvent{fmt.Sprintf("sns-%05d", i), msg, kind, norm, at})
@@ -423,7 +435,12 @@ func TestReplayOf2000ShuffledDuplicatedEventsByEightWritersEndsInTheRulesState(t
 // FuzzParseNotification: no message panics the parser, and every event it
 // accepts has a normalized address and a key.
 func FuzzParseNotification(f *testing.F) {
-	for _, m := range []string{postComplaint, eventBounce, eventComplaint, eventDelivery, notificationBounceTransient, notificationDelivery, subscriptionSucceeded, `{}`, `[]`, `{"eventType":"Bounce","bounce":{}}`} {
+	for _, name := range []string{
+		postComplaint, eventBounce, eventComplaint, eventDelivery, notificationBounceTransient, notificationDelivery, subscriptionSucceeded,
+	} {
+		f.Add("sns-id", fixture(f, name))
+	}
+	for _, m := range []string{`{}`, `[]`, `{"eventType":"Bounce","bounce":{}}`} {
 		f.Add("sns-id", m)
 	}
 	f.Fuzz(func(t *testing.T, id, message string) {
@@ -450,9 +467,10 @@ func BenchmarkRecord(b *testing.B) {
 		stored.Add(ev(fmt.Sprint(i), Transient, float64(i)))
 	}
 	item := stored.Item("jane@example.com", policy, 3)
+	message := fixture(b, notificationBounceTransient)
 	b.ReportAllocs()
 	for b.Loop() {
-		evs, err := ParseNotification("sns-1", notificationBounceTransient)
+		evs, err := ParseNotification("sns-1", message)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -465,7 +483,7 @@ func BenchmarkRecord(b *testing.B) {
 func TestNewHandlerReadsTheContractsEnvironment(t *testing.T) {
 	env := map[string]string{
 		emailhygiene.EnvTableName: "mailing", emailhygiene.EnvTransientBounceLimit: "5", emailhygiene.EnvTransientBounceWindow: "24h",
-		"AWS_REGION": "eu-west-1",
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET",
 	}
 	h, err := newHandler(func(k string) string { return env[k] })
 	if err != nil || h.Table != "mailing" || h.Policy != (Policy{Limit: 5, Window: 24 * time.Hour}) || h.DB == nil {

@@ -9,6 +9,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,6 +30,7 @@ import (
 // world is the state the fakes share, so a test can check, at any moment,
 // that the value CloudFront sends is one the origin accepts.
 type world struct {
+	t        testing.TB // fails the test when a fake cannot read or answer a request
 	mu       sync.Mutex
 	mode     string              // Header or ApiKey
 	versions map[string]*version // Secrets Manager versions by id
@@ -77,10 +79,36 @@ func (w *world) resetOrigin() {
 	w.plan = []string{"boot"}
 }
 
-func jsonError(rw http.ResponseWriter, typ, msg string) {
+// write sends body. A fake that cannot answer would make the handler under
+// test fail for the wrong reason, so that fails the test.
+func (w *world) write(rw io.Writer, body string) {
+	if _, err := io.WriteString(rw, body); err != nil {
+		w.t.Errorf("fake AWS: writing the response: %v", err)
+	}
+}
+
+// writeJSON sends v as JSON, as write does.
+func (w *world) writeJSON(rw io.Writer, v any) {
+	if err := json.NewEncoder(rw).Encode(v); err != nil {
+		w.t.Errorf("fake AWS: writing the response: %v", err)
+	}
+}
+
+// readJSON decodes a request body into in; an empty body leaves in nil. A
+// body that is not JSON (the real client sent something the fake does not
+// understand) fails the test, and readJSON returns false.
+func (w *world) readJSON(r *http.Request, in *map[string]any) bool {
+	if err := json.NewDecoder(r.Body).Decode(in); err != nil && !errors.Is(err, io.EOF) {
+		w.t.Errorf("fake AWS: %s %s: reading the request: %v", r.Method, r.URL.Path, err)
+		return false
+	}
+	return true
+}
+
+func (w *world) jsonError(rw http.ResponseWriter, typ, msg string) {
 	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	rw.WriteHeader(400)
-	json.NewEncoder(rw).Encode(map[string]string{"__type": typ, "message": msg})
+	w.writeJSON(rw, map[string]string{"__type": typ, "message": msg})
 }
 
 // jsonRequest reads a JSON 1.1 request (Secrets Manager, WAFv2): its
@@ -89,10 +117,13 @@ func jsonError(rw http.ResponseWriter, typ, msg string) {
 func (w *world) jsonRequest(rw http.ResponseWriter, r *http.Request, service, targetPrefix, outage string) (op string, in map[string]any, ok bool) {
 	op = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	if w.fail[service+":"+op] {
-		jsonError(rw, outage, "outage")
+		w.jsonError(rw, outage, "outage")
 		return op, nil, false
 	}
-	json.NewDecoder(r.Body).Decode(&in)
+	if !w.readJSON(r, &in) {
+		w.jsonError(rw, "SerializationException", "the request body is not JSON")
+		return op, nil, false
+	}
 	return op, in, true
 }
 
@@ -114,18 +145,20 @@ func (w *world) secretsManager(rw http.ResponseWriter, r *http.Request) {
 	case "GetSecretValue":
 		for id, v := range w.versions {
 			// A version Secrets Manager made for a rotation has no value until createSecret.
-			if v.value != "" && (in["VersionId"] == nil || in["VersionId"] == id) && (in["VersionStage"] == nil || slices.Contains(v.stages, in["VersionStage"].(string))) {
+			idMatches := in["VersionId"] == nil || in["VersionId"] == id
+			stageMatches := in["VersionStage"] == nil || slices.Contains(v.stages, in["VersionStage"].(string))
+			if v.value != "" && idMatches && stageMatches {
 				out = map[string]any{"VersionId": id, "SecretString": v.value, "VersionStages": v.stages}
 			}
 		}
 		if len(out) == 0 {
-			jsonError(rw, "ResourceNotFoundException", "no such version")
+			w.jsonError(rw, "ResourceNotFoundException", "no such version")
 			return
 		}
 	case "PutSecretValue":
 		id := in["ClientRequestToken"].(string)
 		if v, ok := w.versions[id]; ok && v.value != "" && v.value != in["SecretString"] {
-			jsonError(rw, "ResourceExistsException", "version exists with another value")
+			w.jsonError(rw, "ResourceExistsException", "version exists with another value")
 			return
 		}
 		var stages []string
@@ -149,11 +182,11 @@ func (w *world) secretsManager(rw http.ResponseWriter, r *http.Request) {
 		t := w.versions[to]
 		t.stages = append(slices.DeleteFunc(t.stages, func(s string) bool { return s == "AWSPENDING" }), stage)
 	default:
-		jsonError(rw, "InvalidRequestException", "unknown operation "+op)
+		w.jsonError(rw, "InvalidRequestException", "unknown operation "+op)
 		return
 	}
 	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	json.NewEncoder(rw).Encode(out)
+	w.writeJSON(rw, out)
 }
 
 func (w *world) waf(rw http.ResponseWriter, r *http.Request) {
@@ -169,13 +202,13 @@ func (w *world) waf(rw http.ResponseWriter, r *http.Request) {
 		for _, p := range w.accepted {
 			list = append(list, map[string]string{"RegexString": p})
 		}
-		json.NewEncoder(rw).Encode(map[string]any{
+		w.writeJSON(rw, map[string]any{
 			"LockToken":       fmt.Sprint(w.lock),
 			"RegexPatternSet": map[string]any{"Name": in["Name"], "Id": in["Id"], "RegularExpressionList": list},
 		})
 	case "UpdateRegexPatternSet":
 		if in["LockToken"] != fmt.Sprint(w.lock) {
-			jsonError(rw, "WAFOptimisticLockException", "stale lock token")
+			w.jsonError(rw, "WAFOptimisticLockException", "stale lock token")
 			return
 		}
 		w.accepted = nil
@@ -184,16 +217,16 @@ func (w *world) waf(rw http.ResponseWriter, r *http.Request) {
 		}
 		w.lock++
 		w.writes++
-		json.NewEncoder(rw).Encode(map[string]any{"NextLockToken": fmt.Sprint(w.lock)})
+		w.writeJSON(rw, map[string]any{"NextLockToken": fmt.Sprint(w.lock)})
 	default:
-		jsonError(rw, "WAFInvalidOperationException", "unknown operation "+op)
+		w.jsonError(rw, "WAFInvalidOperationException", "unknown operation "+op)
 	}
 }
 
-func restError(rw http.ResponseWriter, status int, typ, msg string) {
+func (w *world) restError(rw http.ResponseWriter, status int, typ, msg string) {
 	rw.Header().Set("X-Amzn-ErrorType", typ)
 	rw.WriteHeader(status)
-	json.NewEncoder(rw).Encode(map[string]string{"message": msg})
+	w.writeJSON(rw, map[string]string{"message": msg})
 }
 
 func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
@@ -207,11 +240,14 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 		route += "/{id}"
 	}
 	if w.fail["ag:"+route] {
-		restError(rw, 503, "ServiceUnavailableException", "outage")
+		w.restError(rw, 503, "ServiceUnavailableException", "outage")
 		return
 	}
 	var in map[string]any
-	json.NewDecoder(r.Body).Decode(&in)
+	if !w.readJSON(r, &in) {
+		w.restError(rw, 400, "SerializationException", "the request body is not JSON")
+		return
+	}
 	rw.Header().Set("Content-Type", "application/json")
 	id := ""
 	if len(parts) > 1 {
@@ -223,32 +259,36 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 		for _, kid := range w.plan {
 			items = append(items, map[string]string{"id": kid, "name": w.keys[kid].Name, "type": "API_KEY", "value": w.keys[kid].Value})
 		}
-		json.NewEncoder(rw).Encode(map[string]any{"item": items})
+		w.writeJSON(rw, map[string]any{"item": items})
 	case "POST /usageplans/{id}/keys":
 		kid := in["keyId"].(string)
 		if w.keys[kid] == nil {
-			restError(rw, 404, "NotFoundException", "no such key")
+			w.restError(rw, 404, "NotFoundException", "no such key")
 			return
 		}
 		if slices.Contains(w.plan, kid) {
-			restError(rw, 409, "ConflictException", "key already in the plan")
+			w.restError(rw, 409, "ConflictException", "key already in the plan")
 			return
 		}
 		w.plan = append(w.plan, kid)
 		w.writes++
 		rw.WriteHeader(201)
-		json.NewEncoder(rw).Encode(map[string]string{"id": kid, "type": "API_KEY"})
+		w.writeJSON(rw, map[string]string{"id": kid, "type": "API_KEY"})
 	case "POST /apikeys":
 		var k apiKey
 		b, _ := json.Marshal(in)
-		json.Unmarshal(b, &k)
+		if err := json.Unmarshal(b, &k); err != nil {
+			w.t.Errorf("fake API Gateway: CreateApiKey sent %s: %v", b, err)
+			w.restError(rw, 400, "BadRequestException", "not an API key")
+			return
+		}
 		if k.Tags[TagKey] != keyTag {
-			restError(rw, 403, "AccessDeniedException", "not allowed without the request tag")
+			w.restError(rw, 403, "AccessDeniedException", "not allowed without the request tag")
 			return
 		}
 		for _, o := range w.keys {
 			if o.Value == k.Value {
-				restError(rw, 409, "ConflictException", "API Key already exists")
+				w.restError(rw, 409, "ConflictException", "API Key already exists")
 				return
 			}
 		}
@@ -257,7 +297,7 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 		w.keys[kid] = &k
 		w.writes++
 		rw.WriteHeader(201)
-		json.NewEncoder(rw).Encode(map[string]any{"id": kid, "name": k.Name, "enabled": k.Enabled})
+		w.writeJSON(rw, map[string]any{"id": kid, "name": k.Name, "enabled": k.Enabled})
 	case "GET /apikeys":
 		var items []map[string]string
 		for kid, k := range w.keys {
@@ -265,14 +305,14 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 				items = append(items, map[string]string{"id": kid, "name": k.Name})
 			}
 		}
-		json.NewEncoder(rw).Encode(map[string]any{"item": items})
+		w.writeJSON(rw, map[string]any{"item": items})
 	case "DELETE /apikeys/{id}":
 		k := w.keys[id]
 		switch {
 		case k == nil:
-			restError(rw, 404, "NotFoundException", "no such key")
+			w.restError(rw, 404, "NotFoundException", "no such key")
 		case k.Tags[TagKey] != keyTag:
-			restError(rw, 403, "AccessDeniedException", "not allowed without the resource tag")
+			w.restError(rw, 403, "AccessDeniedException", "not allowed without the resource tag")
 		default:
 			delete(w.keys, id)
 			w.plan = slices.DeleteFunc(w.plan, func(s string) bool { return s == id })
@@ -281,7 +321,7 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 		}
 	case "PATCH /apikeys/{id}":
 		if id != "boot" {
-			restError(rw, 403, "AccessDeniedException", "only the first key may be updated")
+			w.restError(rw, 403, "AccessDeniedException", "only the first key may be updated")
 			return
 		}
 		for _, op := range in["patchOperations"].([]any) {
@@ -290,16 +330,18 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 		w.writes++
-		json.NewEncoder(rw).Encode(map[string]any{"id": id, "enabled": w.keys[id].Enabled})
+		w.writeJSON(rw, map[string]any{"id": id, "enabled": w.keys[id].Enabled})
 	default:
-		restError(rw, 400, "BadRequestException", "unknown route "+route)
+		w.restError(rw, 400, "BadRequestException", "unknown route "+route)
 	}
 }
 
 const distributionConfig = `<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">` +
 	`<CallerReference>ref</CallerReference><Comment>front door</Comment><Enabled>true</Enabled>` +
 	`<Origins><Quantity>1</Quantity><Items><Origin><Id>api</Id><DomainName>api.example.com</DomainName>` +
-	`<CustomHeaders><Quantity>1</Quantity><Items><OriginCustomHeader><HeaderName>%s</HeaderName><HeaderValue>%s</HeaderValue></OriginCustomHeader></Items></CustomHeaders>` +
+	`<CustomHeaders><Quantity>1</Quantity><Items>` +
+	`<OriginCustomHeader><HeaderName>%s</HeaderName><HeaderValue>%s</HeaderValue></OriginCustomHeader>` +
+	`</Items></CustomHeaders>` +
 	`</Origin></Items></Origins>` +
 	`<DefaultCacheBehavior><TargetOriginId>api</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy></DefaultCacheBehavior>` +
 	`</DistributionConfig>`
@@ -311,18 +353,18 @@ func (w *world) cloudFront(rw http.ResponseWriter, r *http.Request) {
 	op := r.Method + map[bool]string{true: " config", false: ""}[config]
 	if w.fail["cf:"+op] {
 		rw.WriteHeader(500)
-		io.WriteString(rw, `<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>outage</Message></Error></ErrorResponse>`)
+		w.write(rw, `<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>outage</Message></Error></ErrorResponse>`)
 		return
 	}
 	rw.Header().Set("Content-Type", "text/xml")
 	switch op {
 	case "GET config":
 		rw.Header().Set("ETag", fmt.Sprint("E", w.etag))
-		fmt.Fprint(rw, w.config())
+		w.write(rw, w.config())
 	case "PUT config":
 		if r.Header.Get("If-Match") != fmt.Sprint("E", w.etag) {
 			rw.WriteHeader(412)
-			io.WriteString(rw, `<ErrorResponse><Error><Code>PreconditionFailed</Code><Message>stale ETag</Message></Error></ErrorResponse>`)
+			w.write(rw, `<ErrorResponse><Error><Code>PreconditionFailed</Code><Message>stale ETag</Message></Error></ErrorResponse>`)
 			return
 		}
 		var cfg struct {
@@ -330,15 +372,15 @@ func (w *world) cloudFront(rw http.ResponseWriter, r *http.Request) {
 		}
 		if err := xml.NewDecoder(r.Body).Decode(&cfg); err != nil || len(cfg.Values) != 1 {
 			rw.WriteHeader(400)
-			fmt.Fprintf(rw, `<ErrorResponse><Error><Code>MalformedXML</Code><Message>%v</Message></Error></ErrorResponse>`, err)
+			w.write(rw, fmt.Sprintf(`<ErrorResponse><Error><Code>MalformedXML</Code><Message>%v</Message></Error></ErrorResponse>`, err))
 			return
 		}
 		w.sent, w.status = cfg.Values[0], "InProgress"
 		w.etag++
 		rw.Header().Set("ETag", fmt.Sprint("E", w.etag))
-		io.WriteString(rw, w.distribution())
+		w.write(rw, w.distribution())
 	case "GET":
-		io.WriteString(rw, w.distribution())
+		w.write(rw, w.distribution())
 	default:
 		rw.WriteHeader(400)
 	}
@@ -357,6 +399,7 @@ func (w *world) distribution() string {
 // handler whose real clients talk to them; mode is Header or ApiKey.
 func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 	w := &world{
+		t:        t,
 		mode:     mode,
 		versions: map[string]*version{"v0": {value: "current0", stages: []string{"AWSCURRENT"}}},
 		sent:     "current0", status: "Deployed", fail: map[string]bool{},
@@ -369,7 +412,9 @@ func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 		return s.URL
 	}
 	h := newTestHandler(random)
-	h.Secrets = secretsmanager.New(secretsmanager.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.secretsManager)), RetryMaxAttempts: 1})
+	h.Secrets = secretsmanager.New(secretsmanager.Options{
+		Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.secretsManager)), RetryMaxAttempts: 1,
+	})
 	if mode == "Header" {
 		h.Origin = &PatternSet{Name: "keys", ID: "id", Scope: "REGIONAL",
 			WAF: wafv2.New(wafv2.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.waf)), RetryMaxAttempts: 1})}

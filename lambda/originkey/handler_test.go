@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -212,8 +213,11 @@ func TestAStalePendingValueThatCloudFrontSendsStaysAccepted(t *testing.T) {
 func testAStalePendingValue(t *testing.T, mode string) {
 	w, h := newWorld(t, mode, "\x0b")
 	startRotation(w)
-	run(t, w, h, "createSecret")
-	run(t, w, h, "setSecret")
+	for _, s := range []string{"createSecret", "setSecret"} {
+		if err := run(t, w, h, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
 	stale := pendingValue(w)
 	delete(w.versions, "v1") // Secrets Manager gave up on it
 	w.versions["v2"] = &version{stages: []string{"AWSPENDING"}}
@@ -246,7 +250,8 @@ func TestBadEvents(t *testing.T) {
 		}
 	}
 	// A version already current is a finished rotation: nothing to do.
-	if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: "setSecret", SecretID: "origin-key", ClientRequestToken: "v0"}); err != nil {
+	current := events.SecretsManagerSecretRotationEvent{Step: "setSecret", SecretID: "origin-key", ClientRequestToken: "v0"}
+	if err := h.Handle(context.Background(), current); err != nil {
 		t.Errorf("current version: %v", err)
 	}
 }
@@ -274,8 +279,12 @@ func BenchmarkNewKey(b *testing.B) {
 	r := strings.NewReader(strings.Repeat("\x10\x20\x30", 1<<20))
 	b.ReportAllocs()
 	for b.Loop() {
-		r.Seek(0, 0)
-		NewKey(r)
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := NewKey(r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -294,7 +303,8 @@ func BenchmarkRotation(b *testing.B) {
 				h.Random = strings.NewReader(strings.Repeat(string(rune(i%100+1)), 1000))
 				for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
 					w.status = "Deployed"
-					if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: token}); err != nil {
+					ev := events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: token}
+					if err := h.Handle(context.Background(), ev); err != nil {
 						b.Fatalf("%s: %v", s, err)
 					}
 				}
@@ -307,7 +317,8 @@ func BenchmarkRotation(b *testing.B) {
 
 func TestNewHandlerBuildsTheModesOriginFromTheContract(t *testing.T) {
 	env := map[string]string{
-		"AWS_REGION": "us-east-1", originkey.EnvDistributionID: "D", originkey.EnvOriginID: "O", originkey.EnvHeaderName: "X-Origin-Verify",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET",
+		originkey.EnvDistributionID: "D", originkey.EnvOriginID: "O", originkey.EnvHeaderName: "X-Origin-Verify",
 		originkey.EnvPatternSetName: "keys", originkey.EnvPatternSetID: "id",
 		originkey.EnvUsagePlanID: "plan", originkey.EnvBootstrapKeyID: "boot", originkey.EnvKeyTag: "tag",
 	}
@@ -320,10 +331,16 @@ func TestNewHandlerBuildsTheModesOriginFromTheContract(t *testing.T) {
 		}
 	}
 	h, err := newHandler(getenv(originkey.ModeHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if p, ok := h.Origin.(*PatternSet); err != nil || !ok || p.Name != "keys" || p.ID != "id" || h.Config.DistributionID != "D" {
 		t.Errorf("Header mode: got %+v, %v", h, err)
 	}
-	h, err = newHandler(getenv(originkey.ModeApiKey))
+	h, err = newHandler(getenv(originkey.ModeAPIKey))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if k, ok := h.Origin.(*APIKeys); err != nil || !ok || k.UsagePlanID != "plan" || k.Bootstrap != "boot" || k.Tag != "tag" {
 		t.Errorf("ApiKey mode: got %+v, %v", h, err)
 	}
@@ -334,7 +351,7 @@ func TestNewHandlerBuildsTheModesOriginFromTheContract(t *testing.T) {
 	if _, err := newHandler(getenv(originkey.ModeHeader)); err == nil || !strings.Contains(err.Error(), originkey.EnvPatternSetID) {
 		t.Errorf("a missing variable must be named, got %v", err)
 	}
-	if _, err := newHandler(getenv(originkey.ModeApiKey)); err != nil {
+	if _, err := newHandler(getenv(originkey.ModeAPIKey)); err != nil {
 		t.Errorf("ApiKey mode does not need %s: %v", originkey.EnvPatternSetID, err)
 	}
 }

@@ -130,7 +130,9 @@ func checkBadRequest(t *testing.T, name string, resp events.APIGatewayProxyRespo
 // FuzzParseProfile: any body either is refused or yields cookies whose
 // headers are valid and decode back to the same profile.
 func FuzzParseProfile(f *testing.F) {
-	for _, s := range []string{`{"language":"en-US","theme":"blue moon"}`, `{"language":"x","theme":"a\r\n"}`, `{}`, `[`, `{"language":"zh-Hant-TW","theme":"Z_9-"}`} {
+	for _, s := range []string{
+		`{"language":"en-US","theme":"blue moon"}`, `{"language":"x","theme":"a\r\n"}`, `{}`, `[`, `{"language":"zh-Hant-TW","theme":"Z_9-"}`,
+	} {
 		f.Add(s)
 	}
 	h := newTestHandler()
@@ -143,7 +145,9 @@ func FuzzParseProfile(f *testing.F) {
 			return
 		}
 		var sent Profile
-		json.Unmarshal([]byte(resp.Body), &sent)
+		if err := json.Unmarshal([]byte(resp.Body), &sent); err != nil {
+			t.Fatalf("status %d with body %q: %v", resp.StatusCode, resp.Body, err)
+		}
 		var line []string
 		for _, h := range resp.MultiValueHeaders["Set-Cookie"] {
 			if strings.ContainsAny(h, "\r\n") {
@@ -188,7 +192,9 @@ func BenchmarkPost(b *testing.B) {
 	req := events.APIGatewayProxyRequest{HTTPMethod: "POST", Body: `{"language":"en-US","theme":"blue moon"}`}
 	b.ReportAllocs()
 	for b.Loop() {
-		h.Handle(context.Background(), req)
+		if _, err := h.Handle(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -197,7 +203,9 @@ func BenchmarkGet(b *testing.B) {
 	req := events.APIGatewayProxyRequest{HTTPMethod: "GET", Headers: map[string]string{"Cookie": "language=en-US; theme=blue%20moon"}}
 	b.ReportAllocs()
 	for b.Loop() {
-		h.Handle(context.Background(), req)
+		if _, err := h.Handle(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -60,25 +60,34 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // Handler is the service's HTTP API.
 func Handler(c Config, log *slog.Logger) http.Handler {
+	// reply writes a JSON response. The status is sent before the body, so a
+	// failed write (the client went away) can only be logged.
+	reply := func(w http.ResponseWriter, r *http.Request, status int, v any) {
+		if err := writeJSON(w, status, v); err != nil {
+			log.Warn("writing the response", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		reply(w, r, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	serve := func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"service": c.Name, "path": r.URL.Path})
+		reply(w, r, http.StatusOK, map[string]string{"service": c.Name, "path": r.URL.Path})
 	}
 	mux.HandleFunc("GET /"+c.Name, serve)
 	mux.HandleFunc("GET /"+c.Name+"/", serve)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not found"})
+		reply(w, r, http.StatusNotFound, map[string]string{"message": "Not found"})
 	})
 	return logRequests(mux, log)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON sends status and v as JSON, and returns the error of writing the
+// body.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(v)
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.
@@ -135,7 +144,9 @@ func HealthCheck(port string) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	// Only the status matters and nothing is read from the body, so an error
+	// closing it cannot change the answer.
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("health: %s", resp.Status)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -33,8 +34,10 @@ func TestRoutes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		b, err := readBody(resp)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
 		if resp.StatusCode != want.status || strings.TrimSpace(string(b)) != want.body || resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
 		}
@@ -45,19 +48,56 @@ func TestRequestsAreLoggedAsJSON(t *testing.T) {
 	var buf strings.Builder
 	srv := httptest.NewServer(Handler(cfg, slog.New(slog.NewJSONHandler(&buf, nil))))
 	defer srv.Close()
-	http.Get(srv.URL + "/orders")
+	resp, err := http.Get(srv.URL + "/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readBody(resp); err != nil {
+		t.Fatal(err)
+	}
 	var line map[string]any
 	if err := json.Unmarshal([]byte(strings.TrimSpace(buf.String())), &line); err != nil || line["path"] != "/orders" || line["status"] != 200.0 {
 		t.Errorf("log line %q: %v", buf.String(), err)
 	}
 }
 
-// slow is a handler whose requests take d.
-func slow(d time.Duration) http.Handler {
+// readBody reads and closes a response body.
+func readBody(resp *http.Response) ([]byte, error) {
+	b, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
+	return b, err
+}
+
+// slow is a handler whose requests take d; each tells written whether its
+// answer could be sent.
+func slow(d time.Duration, written chan<- error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(d)
-		io.WriteString(w, "done")
+		_, err := io.WriteString(w, "done")
+		written <- err
 	})
+}
+
+// get requests url in the background; the channel receives the body, or the
+// error's text.
+func get(url string) <-chan string {
+	result := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(url)
+		if err != nil {
+			result <- err.Error()
+			return
+		}
+		b, err := readBody(resp)
+		if err != nil {
+			result <- err.Error()
+			return
+		}
+		result <- string(b)
+	}()
+	return result
 }
 
 func serve(t *testing.T, h http.Handler, stopTimeout time.Duration) (string, context.CancelFunc, chan error) {
@@ -73,22 +113,16 @@ func serve(t *testing.T, h http.Handler, stopTimeout time.Duration) (string, con
 }
 
 func TestSIGTERMFinishesInFlightRequestsAndRefusesNewOnes(t *testing.T) {
-	url, sigterm, done := serve(t, slow(300*time.Millisecond), 5*time.Second)
-	result := make(chan string, 1)
-	go func() {
-		resp, err := http.Get(url)
-		if err != nil {
-			result <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		result <- string(b)
-	}()
+	written := make(chan error, 1)
+	url, sigterm, done := serve(t, slow(300*time.Millisecond, written), 5*time.Second)
+	result := get(url)
 	time.Sleep(100 * time.Millisecond) // the request is in flight
 	sigterm()
 	if got := <-result; got != "done" {
 		t.Errorf("the in-flight request got %q", got)
+	}
+	if err := <-written; err != nil {
+		t.Errorf("the in-flight request's answer: %v", err)
 	}
 	if err := <-done; err != nil {
 		t.Errorf("graceful shutdown: %v", err)
@@ -99,8 +133,10 @@ func TestSIGTERMFinishesInFlightRequestsAndRefusesNewOnes(t *testing.T) {
 }
 
 func TestShutdownGivesUpAtTheStopTimeout(t *testing.T) {
-	url, sigterm, done := serve(t, slow(3*time.Second), 1500*time.Millisecond)
-	go http.Get(url)
+	// The request outlives the test (the server gives up on it, it does not
+	// end it), so neither its answer nor its outcome is waited for.
+	url, sigterm, done := serve(t, slow(3*time.Second, make(chan error, 1)), 1500*time.Millisecond)
+	get(url)
 	time.Sleep(100 * time.Millisecond)
 	start := time.Now()
 	sigterm()
@@ -115,15 +151,23 @@ func TestShutdownGivesUpAtTheStopTimeout(t *testing.T) {
 }
 
 func TestHealthCheckFlag(t *testing.T) {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := &http.Server{Handler: Handler(cfg, slog.New(slog.DiscardHandler))}
-	go srv.Serve(ln)
-	defer srv.Close()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	if err := HealthCheck(port); err != nil {
 		t.Errorf("healthy service: %v", err)
 	}
-	srv.Close()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serving: %v", err)
+	}
 	if err := HealthCheck(port); err == nil {
 		t.Error("a stopped service must fail the health check")
 	}

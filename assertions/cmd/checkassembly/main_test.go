@@ -24,14 +24,23 @@ func TestCheckCountsEveryFindingOfEveryStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(r.Dir)
+	t.Cleanup(func() {
+		if err := os.RemoveAll(r.Dir); err != nil {
+			t.Errorf("removing the assembly: %v", err)
+		}
+	})
 
 	stdout := os.Stdout
-	read, write, _ := os.Pipe()
+	read, write, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	os.Stdout = write
 	n, err := check(r.Dir)
-	write.Close()
 	os.Stdout = stdout
+	if cerr := write.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
 	out := make([]byte, 1<<16)
 	k, _ := read.Read(out)
 	printed := string(out[:k])
