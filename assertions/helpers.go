@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -166,4 +168,15 @@ func PanicsWith(t testing.TB, f func(), want ...string) {
 			t.Errorf("want a panic that says %q, got %s", w, msg)
 		}
 	}
+}
+
+// LogicalID is the logical id of c's CloudFormation resource (c itself, or
+// the default child of an L2 construct), as the stack that holds it
+// allocated it: tests take ids from the constructs, not from descriptions.
+func LogicalID(c constructs.IConstruct) string {
+	el, ok := c.(awscdk.CfnElement)
+	if !ok {
+		el = c.Node().DefaultChild().(awscdk.CfnElement)
+	}
+	return *awscdk.Stack_Of(c).GetLogicalId(el)
 }

@@ -19,10 +19,9 @@
 // The template sets the header value and the accepted value only through
 // {{resolve:secretsmanager:…}} references to the secret's current value, so
 // a later deployment can only apply a value the origin accepts. The rotation
-// Lambda (lambda/originkey) makes the origin accept the new value before
-// CloudFront sends it, waits for the distribution to finish deploying by
-// failing testSecret until it is Deployed, and drops the old value only at
-// the next rotation. See the README for the timeline.
+// Lambda is lambda/originkey; its timeline is written once, in the README
+// ("What the constructs do beyond the blog posts", frontdoor, "Rotation
+// timeline").
 package frontdoor
 
 import (

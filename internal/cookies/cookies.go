@@ -1,7 +1,8 @@
 // Package cookies is the contract between constructs/cookieapi and its two
 // handlers, lambda/cookie and lambda/profile: the environment the construct
-// sets, its defaults, and FromEnv and NameFromEnv, which the handlers call at
-// start and the construct calls at synth, so a bad prop fails `cdk synth`.
+// sets, its defaults, FromEnv (both handlers) and NameFromEnv (the cookie
+// handler), which the handlers call at start and the construct calls at
+// synth, so a bad prop fails `cdk synth`.
 // It also builds their Set-Cookie headers with net/http, so that every
 // header is valid under RFC 6265.
 package cookies

@@ -17,7 +17,7 @@ const (
 	// Hard is a complaint or a permanent bounce: the address is disabled.
 	Hard Kind = "hard"
 	// Transient is a Transient or Undetermined bounce: recorded, and
-	// disabling only when TransientLimit of them fall within TransientWindow.
+	// disabling only when Policy.Limit of them fall within Policy.Window.
 	Transient Kind = "transient"
 	// Delivery re-enables an address that nothing hard has disabled.
 	Delivery Kind = "delivery"

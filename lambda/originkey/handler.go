@@ -4,23 +4,12 @@
 // ACL matching a regex pattern set of exact-match patterns (Header mode), or
 // API Gateway API keys in the CloudFront_only usage plan (ApiKey mode).
 //
-// It implements Secrets Manager's four rotation steps, each idempotent
-// (Secrets Manager retries steps), so that at every moment the value
-// CloudFront sends is one the origin accepts:
-//
-//  1. createSecret stores a new random value as AWSPENDING.
-//  2. setSecret makes the origin accept {current, pending, and whatever
-//     CloudFront sends now}, and only then makes CloudFront send pending.
-//  3. testSecret succeeds only once CloudFront's distribution is Deployed
-//     with the pending value; while it is InProgress it fails, and Secrets
-//     Manager tries again later (no fixed sleeps).
-//  4. finishSecret moves AWSCURRENT to the pending version. The old value
-//     stays accepted until the next rotation's setSecret drops it.
-//
-// A rotation that fails at any step leaves the current value accepted. It
-// replaces the post's approach (a Lambda re-running the CloudFormation stack
-// with a new Timestamp), which fights with `cdk deploy` and drops requests
-// while CloudFront propagates the new key.
+// It implements Secrets Manager's four rotation steps (createSecret,
+// setSecret, testSecret, finishSecret), each idempotent, so that at every
+// moment the value CloudFront sends is one the origin accepts. The timeline,
+// and why it replaces the post's approach, is written once, in the README:
+// "What the constructs do beyond the blog posts", frontdoor, "Rotation
+// timeline".
 package main
 
 import (
