@@ -25,10 +25,10 @@ func commentsAPI(stack awscdk.Stack) awsapigateway.RestApi {
 	return dynamoproxy.NewApiGatewayToDynamoDB(stack, "Comments", nil).CreatedRestApi
 }
 
-// The minimal deployment: Header mode in front of a REST API, in us-east-1.
 // doors are the front doors the cached stacks built, by stack id.
 var doors = map[string]*frontdoor.FrontDoor{}
 
+// The minimal deployment: Header mode in front of a REST API, in us-east-1.
 var header = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("FrontDoorHeader"), usEast1)
 	doors[*stack.StackName()] = frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{RestApi: commentsAPI(stack)})
@@ -156,11 +156,10 @@ func TestCachingIsOffAndEverythingButHostIsForwarded(t *testing.T) {
 
 func TestAccessLogsGoToAnEncryptedPrivateSSLOnlyBucket(t *testing.T) {
 	r := header(t)
-	logging := distribution(t, r)["Logging"].(map[string]any)
-	bucket := assertions.OnlyLogicalID(t, r, "AWS::S3::Bucket", nil)
-	if !strings.Contains(assertions.JSON(logging["Bucket"]), bucket) {
-		t.Errorf("logs go to %v, not the bucket %s", logging, bucket)
-	}
+	bucket := assertions.LogicalID(doors[r.ID].LogBucket)
+	assertions.HasResourceProperties(t, r, "AWS::CloudFront::Distribution", map[string]any{"DistributionConfig": map[string]any{
+		"Logging": map[string]any{"Bucket": map[string]any{"Fn::GetAtt": []any{bucket, "RegionalDomainName"}}, "Prefix": "cloudfront/"},
+	}})
 	assertions.HasResourceProperties(t, r, "AWS::S3::Bucket", map[string]any{
 		"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
 			"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"},
@@ -225,10 +224,10 @@ func TestTheEdgeWebAclRateLimitsViewersAndRunsTheManagedRules(t *testing.T) {
 		if rate["Limit"] != limit || rate["AggregateKeyType"] != "IP" || rate["EvaluationWindowSec"] != 300.0 {
 			t.Errorf("%s: rate rule %v", r.ID, rate)
 		}
-		edgeACL := assertions.OnlyLogicalID(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
-		if !strings.Contains(assertions.JSON(distribution(t, r)["WebACLId"]), edgeACL) {
-			t.Errorf("%s: the distribution does not use the edge web ACL", r.ID)
-		}
+		edgeACL := assertions.LogicalID(doors[r.ID].EdgeWebAcl.WebAcl)
+		assertions.HasResourceProperties(t, r, "AWS::CloudFront::Distribution", map[string]any{
+			"DistributionConfig": map[string]any{"WebACLId": map[string]any{"Fn::GetAtt": []any{edgeACL, "Arn"}}},
+		})
 	}
 	// Outside us-east-1, the existing web ACL is attached and none is created.
 	assertions.ResourceCountIs(t, alb(t), "AWS::WAFv2::WebACL", 1) // the regional one
@@ -248,22 +247,21 @@ func TestHeaderModeBlocksRequestsWithoutAnAcceptedKeyAtTheOrigin(t *testing.T) {
 		if len(rules) != 1 {
 			t.Fatalf("%s: the origin web ACL holds only the origin-key rule: %v", r.ID, rules)
 		}
-		rule := rules[0].(map[string]any)
-		ref := rule["Statement"].(map[string]any)["RegexPatternSetReferenceStatement"].(map[string]any)
-		if rule["Action"].(map[string]any)["Allow"] == nil ||
-			assertions.JSON(ref["FieldToMatch"]) != `{"SingleHeader":{"Name":"x-origin-verify"}}` ||
-			!strings.Contains(assertions.JSON(ref["Arn"]), assertions.OnlyLogicalID(t, r, "AWS::WAFv2::RegexPatternSet", nil)) {
-			t.Errorf("%s: origin-key rule %v", r.ID, assertions.JSON(rule))
-		}
+		assertions.HasResourceProperties(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "REGIONAL", "Rules": []any{map[string]any{
+			"Action": map[string]any{"Allow": map[string]any{}},
+			"Statement": map[string]any{"RegexPatternSetReferenceStatement": map[string]any{
+				"Arn":          map[string]any{"Fn::GetAtt": []any{assertions.LogicalID(doors[r.ID].PatternSet), "Arn"}},
+				"FieldToMatch": map[string]any{"SingleHeader": map[string]any{"Name": "x-origin-verify"}},
+			}},
+		}}})
 	}
 	// On a REST API the association names the stage and waits for it.
 	r := header(t)
 	stage := assertions.OnlyLogicalID(t, r, "AWS::ApiGateway::Stage", nil)
-	assoc := resource(t, r, "AWS::WAFv2::WebACLAssociation")
-	if !strings.Contains(assertions.JSON(assoc["Properties"].(map[string]any)["ResourceArn"]), stage) ||
-		!strings.Contains(assertions.JSON(assoc["DependsOn"]), stage) {
-		t.Errorf("association %v", assertions.JSON(assoc))
-	}
+	assertions.HasResource(t, r, "AWS::WAFv2::WebACLAssociation", map[string]any{
+		"Properties": map[string]any{"ResourceArn": map[string]any{"Fn::Join": []any{"", assertions.ArrayWith(map[string]any{"Ref": stage})}}},
+		"DependsOn":  assertions.ArrayWith(stage),
+	})
 	// On an ALB, it names the load balancer.
 	assertions.HasResourceProperties(t, alb(t), "AWS::WAFv2::WebACLAssociation", map[string]any{
 		"ResourceArn": "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/web/abc",
@@ -340,10 +338,8 @@ func rotationPolicy(t *testing.T, r *assertions.Result) string {
 	t.Helper()
 	role := assertions.LogicalID(doors[r.ID].RotationFunction.Role)
 	var out []string
-	for _, p := range assertions.Find(r, "AWS::IAM::Policy", nil) {
-		if strings.Contains(assertions.JSON(p["Properties"].(map[string]any)["Roles"]), role) {
-			out = append(out, assertions.JSON(p["Properties"].(map[string]any)["PolicyDocument"]))
-		}
+	for _, p := range assertions.Find(r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}}) {
+		out = append(out, assertions.JSON(p["Properties"].(map[string]any)["PolicyDocument"]))
 	}
 	return strings.Join(out, "\n")
 }
