@@ -40,11 +40,14 @@ var fargate = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 // bridge runs on a cluster with EC2 capacity whose instances' security group
 // is in the cluster's connections, as constructs/spotcluster provides it;
 // with HTTPS.
+var bridgeInstances awsec2.SecurityGroup // built by bridge
+
 var bridge = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("AlbServiceEc2"), &awscdk.StackProps{Env: env})
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
 	vpc.AddFlowLog(jsii.String("FlowLog"), nil)
 	instances := awsec2.NewSecurityGroup(stack, jsii.String("Instances"), &awsec2.SecurityGroupProps{Vpc: vpc, Description: jsii.String("container instances")})
+	bridgeInstances = instances
 	cluster := awsecs.Cluster_FromClusterAttributes(stack, jsii.String("Ec2Cluster"), &awsecs.ClusterAttributes{
 		ClusterName: jsii.String("spot"), Vpc: vpc, HasEc2Capacity: jsii.Bool(true), SecurityGroups: &[]awsec2.ISecurityGroup{instances},
 	})
@@ -124,7 +127,7 @@ func TestEc2ServicesUseBridgeNetworkingWithDynamicHostPorts(t *testing.T) {
 			t.Errorf("%s: port mappings %v", id, c["PortMappings"])
 		}
 	}
-	instanceSG := assertions.OnlyLogicalID(t, r, "AWS::EC2::SecurityGroup", map[string]any{"GroupDescription": "container instances"})
+	instanceSG := assertions.LogicalID(bridgeInstances)
 	rules := assertions.Find(r, "AWS::EC2::SecurityGroupIngress", map[string]any{"GroupId": map[string]any{"Fn::GetAtt": []any{instanceSG, "GroupId"}}})
 	if len(rules) == 0 {
 		t.Fatal("no ingress to the instances")

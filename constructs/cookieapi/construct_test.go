@@ -11,11 +11,14 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/constructs/cookieapi"
+	"github.com/blueprints-cdk/blueprints/constructs/golambda"
 )
+
+var defaultApi *cookieapi.CookieApi // built by cookies
 
 var cookies = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("CookieApiDefault"), nil)
-	cookieapi.NewCookieApi(stack, "Cookies", nil)
+	defaultApi = cookieapi.NewCookieApi(stack, "Cookies", nil)
 	return stack
 })
 
@@ -86,13 +89,14 @@ func TestProfileRoutesUseLambdaProxyIntegration(t *testing.T) {
 
 func TestHandlersGetTheCookieAttributesAsEnvironment(t *testing.T) {
 	r := cookies(t)
-	assertions.HasResourceProperties(t, r, "AWS::Lambda::Function", map[string]any{
-		"Description": "Issues a random cookie for GET /cookie",
-		"Environment": map[string]any{"Variables": map[string]any{
-			"COOKIE_NAME": "myCookie", "COOKIE_LIFETIME_SECONDS": "31536000", "COOKIE_SECURE": "true",
-			"COOKIE_HTTP_ONLY": "true", "COOKIE_SAME_SITE": "Lax", "COOKIE_PATH": "/",
-		}},
-	})
+	fn := assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(defaultApi.CookieFunction.Function)]["Properties"].(map[string]any)
+	want := map[string]any{"Variables": map[string]any{
+		"COOKIE_NAME": "myCookie", "COOKIE_LIFETIME_SECONDS": "31536000", "COOKIE_SECURE": "true",
+		"COOKIE_HTTP_ONLY": "true", "COOKIE_SAME_SITE": "Lax", "COOKIE_PATH": "/",
+	}}
+	if d := assertions.Diff(want, fn["Environment"]); len(d) > 0 {
+		t.Errorf("the cookie handler's environment: %v", d)
+	}
 	assertions.HasResourceProperties(t, custom(t), "AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
 			"COOKIE_NAME": "session", "COOKIE_DOMAIN": "my.domain", "COOKIE_LIFETIME_SECONDS": "43200", "COOKIE_SECURE": "true",
@@ -117,8 +121,8 @@ func TestHandlersAreGoOnArm64WithTracingAndTheirOwnLogs(t *testing.T) {
 // Each role may write its own log group and send traces, and nothing else.
 func TestEachLambdaRoleMayOnlyWriteItsOwnLogs(t *testing.T) {
 	r := cookies(t)
-	for _, fn := range []string{"Issues a random cookie for GET /cookie", "Sets and reads the language and theme cookies of /profile"} {
-		f := assertions.OnlyProperties(t, r, "AWS::Lambda::Function", map[string]any{"Description": fn})
+	for _, fn := range []*golambda.Function{defaultApi.CookieFunction, defaultApi.ProfileFunction} {
+		f := assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(fn.Function)]["Properties"].(map[string]any)
 		role := f["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0]
 		logs := f["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
 		policy := assertions.OnlyProperties(t, r, "AWS::IAM::Policy", map[string]any{"Roles": []any{map[string]any{"Ref": role}}})
