@@ -1,8 +1,11 @@
 package dynamoproxy_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -274,4 +277,37 @@ func TestLookupSuite(t *testing.T) {
 
 func tableID(t *testing.T, r *assertions.Result) string {
 	return assertions.OnlyLogicalID(t, r, "AWS::DynamoDB::Table", nil)
+}
+
+func TestMaxCreateBodyBytesIsTheWorstSpellingOfTheLargestBody(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("S"), nil)
+	p := dynamoproxy.NewApiGatewayToDynamoDB(stack, "Comments", nil)
+	// The largest valid body, every character an escaped surrogate pair and
+	// every name escaped: pageId and userName at 256 characters, message at 4000.
+	esc := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		return b.String()
+	}
+	body := "{"
+	for i, f := range []struct {
+		name string
+		n    int
+	}{{"pageId", 256}, {"userName", 256}, {"message", 4000}} {
+		if i > 0 {
+			body += ","
+		}
+		body += `"` + esc(f.name) + `":"` + strings.Repeat(`\ud83d\ude00`, f.n) + `"`
+	}
+	body += "}"
+	var decoded map[string]string
+	if err := json.Unmarshal([]byte(body), &decoded); err != nil || utf8.RuneCountInString(decoded["message"]) != 4000 {
+		t.Fatalf("the worst-case body must be valid JSON with a 4000-character message: %v", err)
+	}
+	if got := p.MaxCreateBodyBytes(); got != len(body) {
+		t.Errorf("MaxCreateBodyBytes = %d, want the worst case %d", got, len(body))
+	}
 }

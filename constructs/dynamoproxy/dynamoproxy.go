@@ -51,6 +51,31 @@ type ApiGatewayToDynamoDB struct {
 	CreateMethod awsapigateway.Method
 	// GetMethod is GET on Item (Query or GetItem), or nil.
 	GetMethod awsapigateway.Method
+
+	maxCreateBody int
+}
+
+// MaxCreateBodyBytes is the size of the largest body POST accepts, in its
+// worst spelling: every field at its maximum length, every character of it
+// sent as JSON escapes (a character outside the Basic Multilingual Plane as
+// a surrogate pair, \uXXXX\uXXXX: 12 bytes), and the field names escaped
+// too (6 bytes a character). JSON Schema's maxLength counts characters
+// (code points), not bytes, so a valid body can be 12 times its character
+// count. Insignificant whitespace, which JSON allows anywhere between
+// tokens, is not counted. 0 without AllowCreate. A web ACL in front of the
+// API must inspect at least this much of a body (see constructs/frontdoor).
+func (p *ApiGatewayToDynamoDB) MaxCreateBodyBytes() int { return p.maxCreateBody }
+
+// maxBodyBytes is MaxCreateBodyBytes for the fields and their limits.
+func maxBodyBytes(fields []string, maxLengths map[string]float64) int {
+	if len(fields) == 0 {
+		return 0
+	}
+	n := 2 + len(fields) - 1 // {} and the commas
+	for _, f := range fields {
+		n += 6*len(f) + 2 + 1 + 2 + 12*int(maxLengths[f]) // "name" : "value"
+	}
+	return n
 }
 
 // NewApiGatewayToDynamoDB builds the proxy. It panics with a message that
@@ -74,6 +99,7 @@ func NewApiGatewayToDynamoDB(scope constructs.Construct, id string, props *Props
 	})
 	p.Collection = p.Parent.AddResource(jsii.String(cfg.path), nil)
 	if cfg.create {
+		p.maxCreateBody = maxBodyBytes(cfg.fields, cfg.maxLengths)
 		p.addCreate(cfg)
 	}
 	if cfg.query || cfg.read {
