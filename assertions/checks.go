@@ -248,13 +248,15 @@ func Validation(t testing.TB, r *Result) {
 }
 
 // Suite runs the checks every construct and stack test must pass: the
-// snapshot, cdk-nag, least privilege and CloudFormation validation.
+// snapshot, cdk-nag, least privilege, CloudFormation validation and the API
+// Gateway checks.
 func Suite(t *testing.T, r *Result) {
 	t.Helper()
 	t.Run("Snapshot", func(t *testing.T) { Snapshot(t, r) })
 	t.Run("Nag", func(t *testing.T) { Nag(t, r) })
 	t.Run("LeastPrivilege", func(t *testing.T) { LeastPrivilege(t, r) })
 	t.Run("Validation", func(t *testing.T) { Validation(t, r) })
+	t.Run("APIGateway", func(t *testing.T) { APIGateway(t, r) })
 }
 
 func asList(v any) []any {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -39,8 +40,39 @@ var badStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 		Handler: jsii.String("bootstrap"),
 		Code:    &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String("x")},
 	})
+	// API Gateway: a gateway response written as Velocity, an integration
+	// response without a method response, and a Lambda selection pattern
+	// that matches a success.
+	api := awsapigateway.NewCfnRestApi(stack, jsii.String("Api"), &awsapigateway.CfnRestApiProps{Name: jsii.String("bad")})
+	awsapigateway.NewCfnGatewayResponse(stack, jsii.String("Velocity"), &awsapigateway.CfnGatewayResponseProps{
+		RestApiId: api.Ref(), ResponseType: jsii.String("BAD_REQUEST_BODY"),
+		ResponseTemplates: &map[string]*string{"application/json": jsii.String(`#if($x){"a":"$util.escapeJavaScript($x)"}#end`)},
+	})
+	awsapigateway.NewCfnMethod(stack, jsii.String("Get"), &awsapigateway.CfnMethodProps{
+		RestApiId: api.Ref(), ResourceId: api.AttrRootResourceId(), HttpMethod: jsii.String("GET"), AuthorizationType: jsii.String("NONE"),
+		Integration: &awsapigateway.CfnMethod_IntegrationProperty{
+			Type: jsii.String("AWS"), IntegrationHttpMethod: jsii.String("POST"),
+			Uri: jsii.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:111111111111:function:f/invocations"),
+			IntegrationResponses: &[]any{
+				&awsapigateway.CfnMethod_IntegrationResponseProperty{StatusCode: jsii.String("200")},
+				&awsapigateway.CfnMethod_IntegrationResponseProperty{StatusCode: jsii.String("500"), SelectionPattern: jsii.String(".*")},
+			},
+		},
+		MethodResponses: &[]any{&awsapigateway.CfnMethod_MethodResponseProperty{StatusCode: jsii.String("200")}},
+	})
 	return stack
 })
+
+func TestAPIGatewayChecksFindVelocityInGatewayResponsesMissingMethodResponsesAndPatternsThatCatchSuccesses(t *testing.T) {
+	got := map[string]int{}
+	for _, f := range assertions.APIGatewayFindings(badStack(t)) {
+		got[f.Rule]++
+	}
+	want := map[string]int{"AG-GatewayResponseVelocity": 1, "AG-NoMethodResponse": 1, "AG-PatternMatchesSuccess": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got findings %v, want %v", got, want)
+	}
+}
 
 func TestLeastPrivilegeFailsOnWildcardsAndManagedPolicies(t *testing.T) {
 	got := map[string][]string{}

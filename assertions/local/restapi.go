@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Backend answers an AWS-service integration's call: action is the API
@@ -20,7 +21,8 @@ type Backend interface {
 }
 
 // RestAPI emulates, on this machine, the REST API methods of a synthesized
-// CloudFormation template, as API Gateway runs them.
+// CloudFormation template, as API Gateway runs them. Each behaviour names
+// the API Gateway documentation it follows.
 type RestAPI struct {
 	// Template is the synthesized template (parsed JSON).
 	Template map[string]any
@@ -29,8 +31,10 @@ type RestAPI struct {
 	Refs map[string]string
 	// Velocity renders the mapping templates.
 	Velocity *Velocity
-	// Backend serves the integrations.
+	// Backend serves the AWS-service integrations.
 	Backend Backend
+	// Functions serve the Lambda integrations, by the function's logical id.
+	Functions map[string]*Function
 }
 
 // HTTPRequest is a client's request to a method.
@@ -47,9 +51,11 @@ type HTTPRequest struct {
 
 // HTTPResponse is what the client receives, plus what was sent to the backend.
 type HTTPResponse struct {
-	Status  int
-	Headers map[string]string
-	Body    string
+	Status int
+	// Headers holds each header's last value; MultiHeaders all of them.
+	Headers      map[string]string
+	MultiHeaders map[string][]string
+	Body         string
 	// IntegrationRequest is the rendered request template sent to the
 	// backend, or "" if the request never reached it.
 	IntegrationRequest string
@@ -57,6 +63,19 @@ type HTTPResponse struct {
 	IntegrationStatus int
 	IntegrationBody   string
 }
+
+func (r *HTTPResponse) addHeader(name, value string) {
+	if r.Headers == nil {
+		r.Headers, r.MultiHeaders = map[string]string{}, map[string][]string{}
+	}
+	r.Headers[name] = value
+	r.MultiHeaders[name] = append(r.MultiHeaders[name], value)
+}
+
+// DefaultIntegrationTimeout is an integration's TimeoutInMillis when the
+// template sets none: 29 seconds ("Amazon API Gateway quotas", integration
+// timeout).
+const DefaultIntegrationTimeout = 29 * time.Second
 
 // Do runs req through the method that matches it.
 func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error) {
@@ -83,9 +102,13 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 			contentType = ct
 		}
 	}
+	now := time.Now()
 	vreq := Request{
 		Body: req.Body, Path: pathParams, Querystring: req.Query, Header: headers,
-		Context: map[string]any{"requestId": req.RequestID, "httpMethod": req.Method, "resourcePath": req.Path},
+		Context: map[string]any{
+			"requestId": req.RequestID, "httpMethod": req.Method, "resourcePath": a.resourcePath(props["ResourceId"]),
+			"path": req.Path, "stage": "prod", "requestTimeEpoch": now.UnixMilli(),
+		},
 	}
 	for k, v := range req.Context {
 		vreq.Context[k] = v
@@ -100,8 +123,8 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 			}
 			parts := strings.SplitN(name, ".", 4) // method.request.path.pageId
 			if len(parts) == 4 && lookupParam(parts[2], parts[3], pathParams, req.Query, headers) == "" {
-				return a.gatewayResponse(ctx, "BAD_REQUEST_PARAMETERS", 400, vreq,
-					fmt.Sprintf("Missing required request parameters: [%s]", parts[3]))
+				return a.gatewayResponse("BAD_REQUEST_PARAMETERS", 400, vreq,
+					fmt.Sprintf("Missing required request parameters: [%s]", parts[3]), "")
 			}
 		}
 	}
@@ -113,75 +136,237 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 				return HTTPResponse{}, err
 			}
 			if err := ValidateJSON(schema, []byte(req.Body)); err != nil {
-				return a.gatewayResponse(ctx, "BAD_REQUEST_BODY", 400, vreq, err.Error())
+				return a.gatewayResponse("BAD_REQUEST_BODY", 400, vreq, "Invalid request body", err.Error())
 			}
 		}
 	}
 
 	integ, _ := props["Integration"].(map[string]any)
-	action, err := a.action(integ)
-	if err != nil {
-		return HTTPResponse{}, err
+	switch integ["Type"] {
+	case "AWS_PROXY":
+		return a.lambdaProxy(ctx, integ, req, vreq)
+	case "AWS":
+	default:
+		return HTTPResponse{}, fmt.Errorf("integration type %v is not emulated", integ["Type"])
 	}
-	// Integration request: the template for the content type, or passthrough.
+	// Integration request: the template for the content type, or passthrough
+	// ("Method request behavior for payloads without mapping templates").
 	templates, _ := integ["RequestTemplates"].(map[string]any)
 	var sent string
 	if tpl, ok := templates[contentType]; ok {
 		r, err := a.render(tpl, vreq)
 		if err != nil {
-			return HTTPResponse{Status: 500, Body: `{"message": "Internal server error"}`}, err
+			return a.gatewayResponse("DEFAULT_5XX", 500, vreq, "Internal server error", "")
 		}
 		sent = r.Output
 	} else {
 		switch integ["PassthroughBehavior"] {
 		case "NEVER":
-			return a.gatewayResponse(ctx, "UNSUPPORTED_MEDIA_TYPE", 415, vreq, "Unsupported Media Type")
+			return a.gatewayResponse("UNSUPPORTED_MEDIA_TYPE", 415, vreq, "Unsupported Media Type", "")
 		case "WHEN_NO_TEMPLATES":
 			if len(templates) > 0 {
-				return a.gatewayResponse(ctx, "UNSUPPORTED_MEDIA_TYPE", 415, vreq, "Unsupported Media Type")
+				return a.gatewayResponse("UNSUPPORTED_MEDIA_TYPE", 415, vreq, "Unsupported Media Type", "")
 			}
 		}
 		sent = req.Body // WHEN_NO_MATCH (API Gateway's default) passes the body through
 	}
-	status, body, err := a.Backend.Call(ctx, action, []byte(sent))
-	if err != nil {
-		return HTTPResponse{}, err
-	}
-	resp := HTTPResponse{IntegrationRequest: sent, IntegrationStatus: status, IntegrationBody: string(body), Headers: map[string]string{}}
 
-	// Integration response: the selection pattern is matched against the
-	// backend's status code; the response without one is the default.
-	ir, err := selectResponse(integ, status)
+	var subject string // what the selection patterns are matched against
+	resp := HTTPResponse{IntegrationRequest: sent}
+	if fn, isLambda, err := a.function(integ); err != nil {
+		return HTTPResponse{}, err
+	} else if isLambda {
+		inv, err := fn.Invoke(ctx, []byte(sent), integrationTimeout(integ))
+		if err != nil {
+			return HTTPResponse{}, err
+		}
+		if inv.TimedOut {
+			return a.gatewayResponse("INTEGRATION_TIMEOUT", 504, vreq, "Endpoint request timed out", "")
+		}
+		// A Lambda integration's patterns are matched against the error's
+		// errorMessage, and a success against the empty string; the body the
+		// response templates read is the result, or the error document
+		// ("Handle Lambda errors in API Gateway").
+		resp.IntegrationStatus, resp.IntegrationBody = 200, string(inv.Payload)
+		if inv.Error != nil {
+			subject, resp.IntegrationBody = inv.Error.Message, string(inv.Error.Raw)
+		}
+	} else {
+		action, err := a.action(integ)
+		if err != nil {
+			return HTTPResponse{}, err
+		}
+		status, body, err := a.Backend.Call(ctx, action, []byte(sent))
+		if err != nil {
+			return HTTPResponse{}, err
+		}
+		// AWS and HTTP integrations: the patterns are matched against the
+		// backend's status code ("Set up an integration response").
+		resp.IntegrationStatus, resp.IntegrationBody, subject = status, string(body), strconv.Itoa(status)
+	}
+	return a.integrationResponse(integ, subject, resp, vreq)
+}
+
+// integrationResponse selects the integration response for subject and
+// renders it: status, header mappings and the body template.
+func (a *RestAPI) integrationResponse(integ map[string]any, subject string, resp HTTPResponse, vreq Request) (HTTPResponse, error) {
+	ir, err := selectResponse(integ, subject)
 	if err != nil {
 		return resp, err
 	}
 	if resp.Status, err = statusCode(ir["StatusCode"]); err != nil {
 		return resp, fmt.Errorf("integration response: %w", err)
 	}
+	params, _ := ir["ResponseParameters"].(map[string]any)
+	for _, name := range sortedKeysOf(params) {
+		v, ok := responseParameter(fmt.Sprint(params[name]), resp.IntegrationBody)
+		if ok {
+			resp.addHeader(strings.TrimPrefix(name, "method.response.header."), v)
+		}
+	}
 	outTemplates, _ := ir["ResponseTemplates"].(map[string]any)
-	resp.Body = string(body)
+	resp.Body = resp.IntegrationBody
 	if tpl, ok := outTemplates["application/json"]; ok {
-		r, err := a.render(tpl, Request{Body: string(body), Context: vreq.Context})
+		r, err := a.render(tpl, Request{Body: resp.IntegrationBody, Path: vreq.Path, Querystring: vreq.Querystring,
+			Header: vreq.Header, Context: vreq.Context})
 		if err != nil {
-			return resp, err
+			// A response template that fails, such as one that overrides the
+			// status twice, is a 5XX.
+			out, gerr := a.gatewayResponse("DEFAULT_5XX", 500, vreq, "Internal server error", "")
+			out.IntegrationRequest, out.IntegrationStatus, out.IntegrationBody = resp.IntegrationRequest, resp.IntegrationStatus, resp.IntegrationBody
+			return out, gerr
 		}
 		resp.Body = r.Output
 		if r.Status != 0 {
 			resp.Status = r.Status
 		}
-		for k, v := range r.Headers {
-			resp.Headers[k] = v
-		}
-	}
-	params, _ := ir["ResponseParameters"].(map[string]any)
-	for name, src := range params {
-		h := strings.TrimPrefix(name, "method.response.header.")
-		s := fmt.Sprint(src)
-		if strings.HasPrefix(s, "'") && strings.HasSuffix(s, "'") && len(s) >= 2 {
-			resp.Headers[h] = s[1 : len(s)-1]
+		for _, k := range sortedKeysOf(r.Headers) {
+			resp.addHeader(k, r.Headers[k])
 		}
 	}
 	return resp, nil
+}
+
+// responseParameter is the value of an integration response's header
+// mapping: a static 'value', or integration.response.body.<field> (a
+// top-level field of the JSON body) ("Parameter mapping source reference
+// for REST APIs"). Header mappings from integration.response.header.*
+// have no source here: a Lambda non-proxy integration returns no headers of
+// the function's.
+func responseParameter(src, body string) (string, bool) {
+	if strings.HasPrefix(src, "'") && strings.HasSuffix(src, "'") && len(src) >= 2 {
+		return src[1 : len(src)-1], true
+	}
+	if field, ok := strings.CutPrefix(src, "integration.response.body."); ok {
+		var m map[string]any
+		if json.Unmarshal([]byte(body), &m) != nil {
+			return "", false
+		}
+		v, ok := m[field]
+		if !ok || v == nil {
+			return "", false
+		}
+		if s, isString := v.(string); isString {
+			return s, true
+		}
+		b, _ := json.Marshal(v)
+		return string(b), true
+	}
+	return "", false
+}
+
+// integrationTimeout is the integration's TimeoutInMillis, or the default.
+func integrationTimeout(integ map[string]any) time.Duration {
+	if ms, ok := integ["TimeoutInMillis"].(float64); ok && ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return DefaultIntegrationTimeout
+}
+
+var lambdaURI = regexp.MustCompile(`:lambda:path/2015-03-31/functions/`)
+
+// function is the Function a Lambda integration invokes, found by the
+// function's logical id in the integration URI.
+func (a *RestAPI) function(integ map[string]any) (*Function, bool, error) {
+	uri, _ := json.Marshal(integ["Uri"])
+	if !lambdaURI.Match(uri) {
+		return nil, false, nil
+	}
+	for _, id := range sortedKeysOf(a.Functions) {
+		if strings.Contains(string(uri), `"`+id+`"`) {
+			return a.Functions[id], true, nil
+		}
+	}
+	return nil, true, fmt.Errorf("no local Function for the Lambda integration %s (have %v)", uri, sortedKeysOf(a.Functions))
+}
+
+// lambdaProxy runs a Lambda proxy integration: the request as the
+// API Gateway proxy event, and the function's {statusCode, headers,
+// multiValueHeaders, body} as the response ("Set up Lambda proxy
+// integrations in API Gateway", input and output formats). A function error
+// or a malformed answer is a 502.
+func (a *RestAPI) lambdaProxy(ctx context.Context, integ map[string]any, req HTTPRequest, vreq Request) (HTTPResponse, error) {
+	fn, _, err := a.function(integ)
+	if err != nil {
+		return HTTPResponse{}, err
+	}
+	multi := map[string][]string{}
+	for k, v := range vreq.Header {
+		multi[k] = []string{v}
+	}
+	multiQuery := map[string][]string{}
+	for k, v := range req.Query {
+		multiQuery[k] = []string{v}
+	}
+	event := map[string]any{
+		"resource": vreq.Context["resourcePath"], "path": req.Path, "httpMethod": req.Method,
+		"headers": vreq.Header, "multiValueHeaders": multi,
+		"queryStringParameters": nilIfEmpty(req.Query), "multiValueQueryStringParameters": nilIfEmpty(multiQuery),
+		"pathParameters": nilIfEmpty(vreq.Path), "stageVariables": nil,
+		"requestContext": vreq.Context, "body": req.Body, "isBase64Encoded": false,
+	}
+	payload, err := json.Marshal(event)
+	if err != nil {
+		return HTTPResponse{}, err
+	}
+	inv, err := fn.Invoke(ctx, payload, integrationTimeout(integ))
+	if err != nil {
+		return HTTPResponse{}, err
+	}
+	if inv.TimedOut {
+		return a.gatewayResponse("INTEGRATION_TIMEOUT", 504, vreq, "Endpoint request timed out", "")
+	}
+	var out struct {
+		StatusCode        int                 `json:"statusCode"`
+		Headers           map[string]string   `json:"headers"`
+		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+		Body              string              `json:"body"`
+	}
+	if inv.Error != nil || json.Unmarshal(inv.Payload, &out) != nil || out.StatusCode == 0 {
+		return a.gatewayResponse("DEFAULT_5XX", 502, vreq, "Internal server error", "")
+	}
+	resp := HTTPResponse{Status: out.StatusCode, Body: out.Body, IntegrationRequest: string(payload), IntegrationStatus: 200,
+		IntegrationBody: string(inv.Payload)}
+	// headers and multiValueHeaders are merged; a header in both keeps the
+	// multiValueHeaders values (same page, output format).
+	for _, k := range sortedKeysOf(out.Headers) {
+		if _, both := out.MultiValueHeaders[k]; !both {
+			resp.addHeader(k, out.Headers[k])
+		}
+	}
+	for _, k := range sortedKeysOf(out.MultiValueHeaders) {
+		for _, v := range out.MultiValueHeaders[k] {
+			resp.addHeader(k, v)
+		}
+	}
+	return resp, nil
+}
+
+func nilIfEmpty[V any](m map[string]V) map[string]V {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // render resolves a template's intrinsic functions (a table name is a Ref)
@@ -194,35 +379,93 @@ func (a *RestAPI) render(tpl any, req Request) (Rendered, error) {
 	return a.Velocity.Render(s, req)
 }
 
-func (a *RestAPI) gatewayResponse(ctx context.Context, typ string, status int, vreq Request, message string) (HTTPResponse, error) {
-	body := fmt.Sprintf(`{"message": %q}`, message)
-	for _, res := range a.resources("AWS::ApiGateway::GatewayResponse") {
-		props, _ := res["Properties"].(map[string]any)
-		if props["ResponseType"] != typ {
-			continue
+// gatewayResponse is API Gateway's own answer of the response type: the
+// template's GatewayResponse of that type, or, for a type without one,
+// DEFAULT_4XX or DEFAULT_5XX by the status ("Gateway response types for API
+// Gateway"); with none, API Gateway's {"message": …}. Its template is not
+// Velocity: only $context.* and $stageVariables.* are substituted
+// ("x-amazon-apigateway-gateway-responses.responseTemplates object").
+// validation is $context.error.validationErrorString.
+func (a *RestAPI) gatewayResponse(typ string, status int, vreq Request, message, validation string) (HTTPResponse, error) {
+	quoted, err := json.Marshal(message)
+	if err != nil {
+		return HTTPResponse{}, err
+	}
+	vars := map[string]any{}
+	for k, v := range vreq.Context {
+		vars[k] = v
+	}
+	vars["error"] = map[string]any{
+		"message": message, "messageString": string(quoted), "validationErrorString": validation, "responseType": typ,
+	}
+	resp := HTTPResponse{Status: status, Body: `{"message":` + string(quoted) + `}`}
+	res := a.gatewayResponseOf(typ)
+	if res == nil {
+		fallback := "DEFAULT_4XX"
+		if status >= 500 {
+			fallback = "DEFAULT_5XX"
 		}
-		if s, ok := props["StatusCode"]; ok {
-			var err error
-			if status, err = statusCode(s); err != nil {
-				return HTTPResponse{}, fmt.Errorf("gateway response %s: %w", typ, err)
-			}
-		}
-		tpls, _ := props["ResponseTemplates"].(map[string]any)
-		if tpl, ok := tpls["application/json"]; ok {
-			vreq.Context["error"] = map[string]any{
-				"message": message, "messageString": fmt.Sprintf("%q", message), "validationErrorString": message, "responseType": typ,
-			}
-			r, err := a.render(tpl, Request{Context: vreq.Context})
-			if err != nil {
-				return HTTPResponse{}, err
-			}
-			body = r.Output
+		res = a.gatewayResponseOf(fallback)
+	}
+	if res == nil {
+		return resp, nil
+	}
+	if s, ok := res["StatusCode"]; ok {
+		if resp.Status, err = statusCode(s); err != nil {
+			return HTTPResponse{}, fmt.Errorf("gateway response %s: %w", typ, err)
 		}
 	}
-	return HTTPResponse{Status: status, Body: body, Headers: map[string]string{}}, nil
+	tpls, _ := res["ResponseTemplates"].(map[string]any)
+	if tpl, ok := tpls["application/json"]; ok {
+		s, err := Resolve(tpl, a.Refs)
+		if err != nil {
+			return HTTPResponse{}, fmt.Errorf("gateway response %s: %w", typ, err)
+		}
+		resp.Body = Substitute(s, map[string]any{"context": vars, "stageVariables": map[string]any{}})
+	}
+	params, _ := res["ResponseParameters"].(map[string]any)
+	for _, name := range sortedKeysOf(params) {
+		if v, ok := responseParameter(fmt.Sprint(params[name]), ""); ok {
+			resp.addHeader(strings.TrimPrefix(name, "gatewayresponse.header."), v)
+		}
+	}
+	return resp, nil
 }
 
-func selectResponse(integ map[string]any, status int) (map[string]any, error) {
+func (a *RestAPI) gatewayResponseOf(typ string) map[string]any {
+	for _, res := range a.resources("AWS::ApiGateway::GatewayResponse") {
+		if props, _ := res["Properties"].(map[string]any); props["ResponseType"] == typ {
+			return props
+		}
+	}
+	return nil
+}
+
+var variable = regexp.MustCompile(`\$(context|stageVariables)((?:\.[A-Za-z0-9_]+)+)`)
+
+// Substitute replaces $context.a.b and $stageVariables.x in a gateway
+// response template with their values, and leaves everything else as it
+// is: no directive, $util or $input is run. A variable without a value
+// becomes the empty string (not documented; an assumption).
+func Substitute(tpl string, vars map[string]any) string {
+	return variable.ReplaceAllStringFunc(tpl, func(ref string) string {
+		m := variable.FindStringSubmatch(ref)
+		v := vars[m[1]]
+		for _, key := range strings.Split(strings.TrimPrefix(m[2], "."), ".") {
+			obj, _ := v.(map[string]any)
+			v = obj[key]
+		}
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprint(v)
+	})
+}
+
+// selectResponse is the integration response whose selection pattern
+// matches subject as a whole, with Java's Pattern.matches semantics ("."
+// matches no line terminator), or the default one (no pattern).
+func selectResponse(integ map[string]any, subject string) (map[string]any, error) {
 	responses, _ := integ["IntegrationResponses"].([]any)
 	var def map[string]any
 	for _, r := range responses {
@@ -232,12 +475,16 @@ func selectResponse(integ map[string]any, status int) (map[string]any, error) {
 			def = r
 			continue
 		}
-		if regexp.MustCompile("^(?:" + pattern + ")$").MatchString(fmt.Sprint(status)) {
+		re, err := regexp.Compile("^(?:" + pattern + ")$")
+		if err != nil {
+			return nil, fmt.Errorf("selection pattern %q: %w", pattern, err)
+		}
+		if re.MatchString(subject) {
 			return r, nil
 		}
 	}
 	if def == nil {
-		return nil, fmt.Errorf("no integration response matches status %d and there is no default", status)
+		return nil, fmt.Errorf("no integration response matches %q and there is no default", subject)
 	}
 	return def, nil
 }

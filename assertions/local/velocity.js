@@ -108,7 +108,11 @@ function escapeJavaScript(s) {
 }
 
 function render(template, req) {
-  const body = req.body === undefined || req.body === null ? '' : String(req.body);
+  // An empty body is {} to a mapping template, in $input.body and
+  // $input.path alike (not documented; observed in localstack/localstack#12413,
+  // "APIGW: fix rendering of $input.body when empty", against AWS).
+  const raw = req.body === undefined || req.body === null ? '' : String(req.body);
+  const body = raw === '' ? '{}' : raw;
   let parsed;
   const bodyJSON = () => {
     if (parsed === undefined) {
@@ -146,7 +150,20 @@ function render(template, req) {
     base64Decode: (s) => new JavaString(Buffer.from(String(s), 'base64').toString('utf8')),
   };
   const context = wrap(req.context || {});
-  context.responseOverride = { header: {} };
+  // "Overrides are final. An override may only be applied to each parameter
+  // once. If you try to override the same parameter multiple times, API
+  // Gateway returns a 5XX response." ("Override your API's request and
+  // response parameters and status codes for REST APIs"). A second set
+  // throws, which the Go side answers with a 500.
+  const once = (target, what) => new Proxy(target, {
+    set(obj, key, value) {
+      if (Object.prototype.hasOwnProperty.call(obj, key)) throw new Error('overriding ' + what + String(key) + ' twice');
+      obj[key] = value;
+      return true;
+    },
+  });
+  context.responseOverride = once({ header: once({}, 'header ') }, '');
+
   const output = new Compile(parse(template), { escape: false }).render({
     input, util, context, stageVariables: wrap(req.stageVariables || {}),
   });

@@ -21,7 +21,6 @@ import (
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
 	"github.com/blueprints-cdk/blueprints/internal/nag"
 	"github.com/blueprints-cdk/blueprints/internal/ptr"
-	"github.com/blueprints-cdk/blueprints/internal/vtl"
 )
 
 // Defaults for every stage New creates.
@@ -30,6 +29,19 @@ const (
 	ThrottlingRateLimit  = 100 // requests per second, steady state
 	ThrottlingBurstLimit = 200
 )
+
+// AccessLogFormat is the stage's JSON access log line: CDK's standard
+// fields, plus why API Gateway refused a request (responseType, and the
+// request validator's details, which the client's 400 body does not carry).
+// API Gateway JSON-escapes the values it substitutes into a JSON format
+// (undocumented; observed in DataBiosphere/azul#4348, "Quotes or
+// backslashes in fields break API Gateway logs JSON", 2024), so a validation
+// message with quotes keeps the line valid JSON.
+const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller",` +
+	`"user":"$context.identity.user","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",` +
+	`"resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol",` +
+	`"responseLength":"$context.responseLength","errorType":"$context.error.responseType",` +
+	`"validationError":"$context.error.validationErrorString"}`
 
 // Mount says where a construct puts its routes. Nil, or the zero Mount, is a
 // new REST API with New's defaults.
@@ -136,11 +148,7 @@ func New(scope constructs.Construct, id string, props *awsapigateway.RestApiProp
 		stage.AccessLogDestination = awsapigateway.NewLogGroupLogDestination(a.AccessLogs)
 	}
 	if stage.AccessLogFormat == nil {
-		stage.AccessLogFormat = awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
-			Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
-			RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
-			Status: jsii.Bool(true), User: jsii.Bool(true),
-		})
+		stage.AccessLogFormat = awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat))
 	}
 	setDefault(c, &stage.StageName, StageName, "StageName")
 	setDefault(c, &stage.TracingEnabled, true, "TracingEnabled")
@@ -184,38 +192,61 @@ func setDefault[T comparable](c constructs.Construct, field **T, def T, name str
 	}
 }
 
+// CloudWatchRoleActions are the actions of AWS's managed policy
+// AmazonAPIGatewayPushToCloudWatchLogs, which the API Gateway developer
+// guide ("Set up CloudWatch logging for REST APIs in API Gateway",
+// permissions) gives the account's CloudWatch role.
+var CloudWatchRoleActions = []string{
+	"logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+	"logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents",
+}
+
 // cloudWatchRole creates the account-wide API Gateway logging role with an
-// inline policy equivalent to AmazonAPIGatewayPushToCloudWatchLogs, scoped to
-// API Gateway's execution log groups.
+// inline policy of AmazonAPIGatewayPushToCloudWatchLogs' actions, on this
+// account's and region's log groups.
+//
+// It cannot be narrower: API Gateway uses this one role, set on
+// AWS::ApiGateway::Account for the whole account and region, for every
+// stage of every REST API there. It writes execution logs to log groups it
+// names and creates at run time (API-Gateway-Execution-Logs_<api id>/<stage>)
+// and access logs to whatever log group each stage names, which other
+// stacks choose. A role scoped to this stack's groups would break every
+// other API's logging in the account.
 func cloudWatchRole(c constructs.Construct) (awsiam.Role, awsapigateway.CfnAccount) {
 	stack := awscdk.Stack_Of(c)
-	logGroups := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:API-Gateway-Execution-Logs_*", *stack.Partition(), *stack.Region(), *stack.Account())
+	logGroups := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account())
 	role := awsiam.NewRole(c, jsii.String("CloudWatchRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("API Gateway account-wide CloudWatch logging role"),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"ExecutionLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
+			"ExecutionAndAccessLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions:   jsii.Strings("logs:CreateLogGroup", "logs:DescribeLogGroups"),
-					Resources: jsii.Strings(logGroups),
-				}),
-				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions: jsii.Strings("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
-						"logs:GetLogEvents", "logs:FilterLogEvents"),
-					Resources: jsii.Strings(logGroups + ":log-stream:*"),
+					Actions:   jsii.Strings(CloudWatchRoleActions...),
+					Resources: jsii.Strings(logGroups, logGroups+":log-stream:*"),
 				}),
 			}}),
 		},
 	})
 	nag.Suppress(role, "AwsSolutions-IAM5",
-		"API Gateway names its execution log groups API-Gateway-Execution-Logs_<api id>/<stage>, created at run time",
-		`/^Resource::arn:.+:logs:.+:log-group:API-Gateway-Execution-Logs_\*(:log-stream:\*)?$/`)
+		"The account-wide API Gateway role writes every API's execution logs (groups created at run time) and access logs "+
+			"(groups other stacks name) in this account and region",
+		`/^Resource::arn:.+:logs:.+:log-group:\*(:log-stream:\*)?$/`)
 	account := awsapigateway.NewCfnAccount(c, jsii.String("Account"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
 	return role, account
 }
 
-// jsonGatewayResponses makes API Gateway's own errors JSON: a rejected body
-// carries the validation error, escaped so the answer is always valid JSON.
+// GatewayResponseTemplate is the body of API Gateway's own 4XX and 5XX
+// answers: {"message": "…"}. A gateway response template is not Velocity:
+// API Gateway only substitutes variables in it ("x-amazon-apigateway-
+// gateway-responses.responseTemplates object", API Gateway developer
+// guide), and $context.error.messageString is the message already quoted.
+const GatewayResponseTemplate = `{"message":$context.error.messageString}`
+
+// jsonGatewayResponses makes API Gateway's own errors JSON. DEFAULT_4XX and
+// DEFAULT_5XX serve every response type without a gateway response of its
+// own ("Gateway response types for API Gateway"), BAD_REQUEST_BODY among
+// them: its body says "Invalid request body", and the validator's details
+// go to the access log (AccessLogFormat).
 func jsonGatewayResponses(api awsapigateway.RestApi) {
 	// A slice, not a map: the deployment's logical id hashes the API's
 	// configuration in the order it was built.
@@ -223,17 +254,12 @@ func jsonGatewayResponses(api awsapigateway.RestApi) {
 		id  string
 		typ awsapigateway.ResponseType
 	}{
-		{"BadRequestBody", awsapigateway.ResponseType_BAD_REQUEST_BODY()},
 		{"Default4xx", awsapigateway.ResponseType_DEFAULT_4XX()},
 		{"Default5xx", awsapigateway.ResponseType_DEFAULT_5XX()},
 	} {
-		tpl := `{"message":$context.error.messageString}`
-		if r.id == "BadRequestBody" {
-			tpl = `{"message":"Invalid request body","errors":` + vtl.JSONString("$context.error.validationErrorString") + `}`
-		}
 		api.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{
 			Type:      r.typ,
-			Templates: &map[string]*string{"application/json": jsii.String(tpl)},
+			Templates: &map[string]*string{"application/json": jsii.String(GatewayResponseTemplate)},
 		})
 	}
 }

@@ -1,5 +1,5 @@
 // Command checkassembly runs the kit's checks (cdk-nag, least privilege,
-// CloudFormation validation) on every stack of a synthesized cloud assembly,
+// CloudFormation validation, API Gateway) on every stack of a synthesized cloud assembly,
 // so that `make synth` fails on a finding of any severity, as the tests do.
 //
 // Usage: go run ./assertions/cmd/checkassembly cdk.out
@@ -59,6 +59,7 @@ func check(dir string) (int, error) {
 			return n, err
 		}
 		findings := append(assertions.NagFindings(r), assertions.LeastPrivilegeFindings(r)...)
+		findings = append(findings, assertions.APIGatewayFindings(r)...)
 		if i == 0 { // the validation report covers the whole app
 			findings = append(findings, assertions.ValidationFindings(r)...)
 		}

@@ -1,0 +1,332 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blueprints-cdk/blueprints/constructs/golambda"
+	"github.com/blueprints-cdk/blueprints/internal/module"
+)
+
+// Function is a Go Lambda handler running on this machine: the handler's
+// own binary, built as golambda builds it but for this machine, serving a
+// local Lambda Runtime API on 127.0.0.1. Only the runtime's own invoke loop
+// (aws-lambda-go's, inside the binary) produces the real success and error
+// payloads: a panic recovered into {"errorMessage", "errorType"} with the Go
+// type name, for example.
+//
+// The Runtime API follows the Lambda developer guide, "Using the Lambda
+// runtime API for custom runtimes": GET /2018-06-01/runtime/invocation/next
+// hands out one event with its Lambda-Runtime-Aws-Request-Id and
+// Lambda-Runtime-Deadline-Ms headers; the runtime answers on
+// /runtime/invocation/{id}/response or /runtime/invocation/{id}/error, or
+// reports a failed start on /runtime/init/error.
+type Function struct {
+	bin string
+	env []string
+	log bytes.Buffer // the process's stdout and stderr
+
+	mu      sync.Mutex
+	srv     *http.Server
+	addr    string
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when cmd exits
+	next    chan *invocation
+	pending map[string]*invocation
+	seq     int
+}
+
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time
+	done     chan Invocation
+}
+
+// Invocation is what one Invoke gave.
+type Invocation struct {
+	// Payload is the handler's JSON result, on success.
+	Payload []byte
+	// Error is the handler's error, or nil.
+	Error *FunctionError
+	// TimedOut is true when the handler did not answer in time; the process
+	// was then stopped, as Lambda resets an environment after a timeout.
+	TimedOut bool
+}
+
+// FunctionError is a Lambda function error as the runtime reports it.
+type FunctionError struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+	// Raw is the error document the runtime posted, which API Gateway hands
+	// to a Lambda integration's response templates.
+	Raw []byte `json:"-"`
+}
+
+var builds sync.Map // package dir → *buildResult
+
+type buildResult struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// BuildFunction builds the Go main package at dir (a folder of this module,
+// such as lambda/cookie or a test's testdata handler) for this machine, with
+// golambda's flags, once per test process.
+func BuildFunction(dir string) (string, error) {
+	v, _ := builds.LoadOrStore(dir, &buildResult{})
+	b := v.(*buildResult)
+	b.once.Do(func() {
+		root, err := module.Root()
+		if err != nil {
+			b.err = err
+			return
+		}
+		out, err := os.MkdirTemp("", "blueprints-fn-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.bin = filepath.Join(out, "bootstrap")
+		args := append(append([]string{}, golambda.BuildFlags...), "-o", b.bin, "./"+filepath.ToSlash(dir))
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0", "GOWORK=off")
+		if output, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("building %s for this machine: %v\n%s", dir, err, output)
+		}
+	})
+	return b.bin, b.err
+}
+
+// StartFunction builds the handler in dir (relative to the module root) and
+// serves its Runtime API; the process starts on the first Invoke with env
+// (the function's environment, as the template sets it) and stops with the
+// test.
+func StartFunction(t testing.TB, dir string, env map[string]string) *Function {
+	t.Helper()
+	bin, err := BuildFunction(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewFunction(bin, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("stopping %s: %v", dir, err)
+		}
+		if t.Failed() && f.log.Len() > 0 {
+			t.Logf("%s logged:\n%s", dir, f.log.String())
+		}
+	})
+	return f
+}
+
+// NewFunction serves a Runtime API for the built handler bin.
+func NewFunction(bin string, env map[string]string) (*Function, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	f := &Function{bin: bin, addr: ln.Addr().String(), next: make(chan *invocation, 16), pending: map[string]*invocation{}}
+	f.env = append(f.env,
+		"AWS_LAMBDA_RUNTIME_API="+f.addr, "AWS_LAMBDA_FUNCTION_NAME=local", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST", "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+		"PATH="+os.Getenv("PATH"))
+	for k, v := range env {
+		f.env = append(f.env, k+"="+v)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", f.serveNext)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", f.serveAnswer(false))
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", f.serveAnswer(true))
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", f.serveInitError)
+	f.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = f.srv.Serve(ln) }() // Serve returns ErrServerClosed on Close
+	return f, nil
+}
+
+// Invoke sends payload to the handler and waits up to timeout for its
+// answer, as a synchronous invocation does.
+func (f *Function) Invoke(ctx context.Context, payload []byte, timeout time.Duration) (Invocation, error) {
+	exited, err := f.ensureRunning()
+	if err != nil {
+		return Invocation{}, err
+	}
+	f.mu.Lock()
+	f.seq++
+	inv := &invocation{id: fmt.Sprintf("local-invocation-%d", f.seq), payload: payload, deadline: time.Now().Add(timeout), done: make(chan Invocation, 1)}
+	f.pending[inv.id] = inv
+	f.mu.Unlock()
+	f.next <- inv
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case res := <-inv.done:
+		return res, nil
+	case <-exited:
+		// The process ended before answering: Lambda reports Runtime.ExitError.
+		f.forget(inv.id)
+		msg := fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", inv.id)
+		raw, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": "Runtime.ExitError"})
+		return Invocation{Error: &FunctionError{Message: msg, Type: "Runtime.ExitError", Raw: raw}}, nil
+	case <-timer.C:
+		f.forget(inv.id)
+		return Invocation{TimedOut: true}, f.stop()
+	case <-ctx.Done():
+		f.forget(inv.id)
+		return Invocation{}, ctx.Err()
+	}
+}
+
+func (f *Function) forget(id string) {
+	f.mu.Lock()
+	delete(f.pending, id)
+	f.mu.Unlock()
+}
+
+// ensureRunning starts the process if it is not running.
+func (f *Function) ensureRunning() (chan struct{}, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cmd != nil {
+		select {
+		case <-f.exited:
+		default:
+			return f.exited, nil
+		}
+	}
+	cmd := exec.Command(f.bin)
+	cmd.Env = f.env
+	cmd.Stdout, cmd.Stderr = &lockedWriter{mu: &f.mu, w: &f.log}, &lockedWriter{mu: &f.mu, w: &f.log}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit status is the invocation's concern (Runtime.ExitError)
+		close(exited)
+	}()
+	f.cmd, f.exited = cmd, exited
+	return exited, nil
+}
+
+// stop ends the process, as Lambda does after a timeout.
+func (f *Function) stop() error {
+	f.mu.Lock()
+	cmd, exited := f.cmd, f.exited
+	f.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	select {
+	case <-exited:
+		return nil
+	default:
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		return err
+	}
+	<-exited
+	return nil
+}
+
+// Close stops the process and the Runtime API.
+func (f *Function) Close() error {
+	err := f.stop()
+	if cerr := f.srv.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (f *Function) serveNext(w http.ResponseWriter, r *http.Request) {
+	for {
+		select {
+		case inv := <-f.next:
+			f.mu.Lock()
+			_, live := f.pending[inv.id]
+			f.mu.Unlock()
+			if !live { // it timed out before a runtime took it
+				continue
+			}
+			f.hand(w, inv)
+		case <-r.Context().Done():
+		}
+		return
+	}
+}
+
+// hand gives one invocation to the runtime that polled.
+func (f *Function) hand(w http.ResponseWriter, inv *invocation) {
+	w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+	w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+	w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:111111111111:function:local")
+	w.Header().Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+	_, _ = w.Write(inv.payload) // a failed write shows as the invocation timing out
+}
+
+func (f *Function) serveAnswer(isError bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		inv, ok := f.pending[r.PathValue("id")]
+		delete(f.pending, r.PathValue("id"))
+		f.mu.Unlock()
+		if !ok { // answered after a timeout: Lambda discards it
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		res := Invocation{Payload: body}
+		if isError {
+			fe := &FunctionError{Raw: body}
+			if err := json.Unmarshal(body, fe); err != nil {
+				fe.Message, fe.Type = string(body), "Runtime.InvalidError"
+			}
+			res = Invocation{Error: fe}
+		}
+		inv.done <- res
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+func (f *Function) serveInitError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body) // logged only
+	f.mu.Lock()
+	fmt.Fprintf(&f.log, "init error: %s\n", strings.TrimSpace(string(body)))
+	f.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// lockedWriter serializes the process's output with the Function's state.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
