@@ -330,3 +330,32 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// StartFunctions starts a Function for each logical id in dirs (the
+// handler's folder, relative to the module root), with the environment the
+// template gives that AWS::Lambda::Function, its references resolved by
+// refs: the functions as the stack deploys them, for RestAPI.Functions.
+func StartFunctions(t testing.TB, template map[string]any, dirs map[string]string, refs map[string]string) map[string]*Function {
+	t.Helper()
+	resources, _ := template["Resources"].(map[string]any)
+	out := map[string]*Function{}
+	for id, dir := range dirs {
+		res, _ := resources[id].(map[string]any)
+		if res["Type"] != "AWS::Lambda::Function" {
+			t.Fatalf("%s is not an AWS::Lambda::Function of the template", id)
+		}
+		props, _ := res["Properties"].(map[string]any)
+		envProp, _ := props["Environment"].(map[string]any)
+		vars, _ := envProp["Variables"].(map[string]any)
+		env := map[string]string{}
+		for k, v := range vars {
+			s, err := Resolve(v, refs)
+			if err != nil {
+				t.Fatalf("%s environment %s: %v", id, k, err)
+			}
+			env[k] = s
+		}
+		out[id] = StartFunction(t, dir, env)
+	}
+	return out
+}

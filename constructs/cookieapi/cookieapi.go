@@ -95,8 +95,12 @@ func (c *CookieApi) addCookie(cfg *config) {
 				ResponseTemplates: &map[string]*string{"application/json": jsii.String(`{"message":"cookie set"}`)},
 			},
 			{
-				// A function error (its errorMessage is set) is a 500 that leaks nothing.
-				SelectionPattern:  jsii.String(".+"),
+				// A function error is a 500 that leaks nothing. The pattern is
+				// matched against the whole errorMessage, and "." matches no
+				// newline ("Handle Lambda errors in API Gateway"), so [\s\S]+
+				// rather than .+, which a two-line message would escape. A
+				// success is matched as "", which this pattern does not match.
+				SelectionPattern:  jsii.String(`[\s\S]+`),
 				StatusCode:        jsii.String("500"),
 				ResponseTemplates: &map[string]*string{"application/json": jsii.String(`{"message":"Internal server error"}`)},
 			},
