@@ -124,6 +124,7 @@ func (p *ApiGatewayToDynamoDB) buildTable(c *config) {
 		t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:        jsii.String(c.queryIndex),
 			PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(c.queryKey), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:          &awsdynamodb.Attribute{Name: jsii.String(c.sortKey), Type: awsdynamodb.AttributeType_NUMBER},
 			ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
 			NonKeyAttributes: &projected,
 		})
@@ -191,18 +192,22 @@ func (p *ApiGatewayToDynamoDB) addCreate(c *config) {
 		},
 	})
 	// The key is API Gateway's request id, and the condition makes sure a
-	// write never replaces an existing item.
+	// write never replaces an existing item. The sort key is the request
+	// time, which orders GET's answer.
+	if c.sortKey != "" {
+		item = append(item, fmt.Sprintf(`%s:{"N":"$context.requestTimeEpoch"}`, vtl.Quote(c.sortKey)))
+	}
 	request := fmt.Sprintf(`{"TableName":%s,"Item":{%s:{"S":"$context.requestId"},%s},`+
 		`"ConditionExpression":"attribute_not_exists(#k)","ExpressionAttributeNames":{"#k":%s}}`,
 		vtl.Quote(*p.Table.TableName()), vtl.Quote(c.key), strings.Join(item, ","), vtl.Quote(c.key))
-	integration := p.integration("PutItem", request, &awsapigateway.IntegrationResponse{
+	integration := p.integration("PutItem", request, routes.Responses(&awsapigateway.IntegrationResponse{
 		StatusCode:        jsii.String("201"),
 		ResponseTemplates: &map[string]*string{"application/json": jsii.String(fmt.Sprintf(`{%s:"$context.requestId"}`, vtl.Quote(c.key)))},
-	})
+	}, "", routes.Conflict))
 	opts := c.createOptions
 	opts.RequestValidator = p.Validator
 	opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": p.CreateModel}
-	opts.MethodResponses = routes.MethodResponses("201")
+	opts.MethodResponses = routes.MethodResponses("201", "409")
 	p.CreateMethod = p.Collection.AddMethod(jsii.String("POST"), integration, opts)
 	nag.SuppressAuth(p.CreateMethod, opts)
 }
@@ -210,34 +215,51 @@ func (p *ApiGatewayToDynamoDB) addCreate(c *config) {
 func (p *ApiGatewayToDynamoDB) addGet(c *config) {
 	param := c.param
 	p.Item = p.Collection.AddResource(jsii.String("{"+param+"}"), nil)
-	head := fmt.Sprintf("#set($rawKey = $input.params().path.get('%s'))\n%s\n", param, c.keyVtl)
+	// prelude reads the request's key and, for Query, its page: the request
+	// template and the 4xx response template both run it, so that the error
+	// answer knows whether the client's input was at fault.
+	prelude := p.requestInput(c)
 	keyValue := `{"S":` + vtl.JSONString("$key") + `}`
 	var request, response, action string
 	if c.query {
 		action = "Query"
-		index := ""
+		index, start := "", ""
 		if c.queryIndex != "" {
 			index = `"IndexName":` + vtl.Quote(c.queryIndex) + ","
+			// The start key binds the requested key, so a forged cursor can
+			// only move within the requested page's items.
+			start = fmt.Sprintf(`#if($after != ""),"ExclusiveStartKey":{%s:{"S":"$afterKey"},%s:%s,%s:{"N":"$afterSort"}}#end`,
+				vtl.Quote(c.key), vtl.Quote(c.queryKey), keyValue, vtl.Quote(c.sortKey))
 		}
-		request = head + fmt.Sprintf(`{"TableName":%s,%s"KeyConditionExpression":"#k = :v",`+
-			`"ExpressionAttributeNames":{"#k":%s},"ExpressionAttributeValues":{":v":%s}}`,
-			vtl.Quote(*p.Table.TableName()), index, vtl.Quote(c.queryKey), keyValue)
-		response = fmt.Sprintf(`{%s:[#foreach($e in $input.path('$.Items'))%s#if($foreach.hasNext),#end#end]}`,
-			vtl.Quote(c.path), itemObject("$e", append([]string{c.key}, without(c.fields, c.queryKey)...)))
+		// A refused input asks DynamoDB for Limit 0, which it refuses with a
+		// ValidationException that the 4xx response turns into a 400.
+		request = prelude + fmt.Sprintf(`{"TableName":%s,%s"KeyConditionExpression":"#k = :v",`+
+			`"ExpressionAttributeNames":{"#k":%s},"ExpressionAttributeValues":{":v":%s},"Limit":#if($bad == "")$limit#{else}0#end%s}`,
+			vtl.Quote(*p.Table.TableName()), index, vtl.Quote(c.queryKey), keyValue, start)
+		next := ""
+		if c.queryIndex != "" {
+			next = fmt.Sprintf(`#set($last = $input.path('$.LastEvaluatedKey'))#if($last && $last.%s.N)`+
+				`#set($plain = "${last.%s.N}_${last.%s.S}")`+
+				`,"next":"$util.base64Encode($plain).replace('+', '-').replace('/', '_').replace('=', '')"#end`,
+				c.sortKey, c.sortKey, c.key)
+		}
+		response = fmt.Sprintf(`{%s:[#foreach($e in $input.path('$.Items'))%s#if($foreach.hasNext),#end#end]%s}`,
+			vtl.Quote(c.path), itemObject("$e", append([]string{c.key}, without(c.fields, c.queryKey)...)), next)
 	} else {
 		action = "GetItem"
-		request = head + fmt.Sprintf(`{"TableName":%s,"Key":{%s:%s}}`, vtl.Quote(*p.Table.TableName()), vtl.Quote(c.key), keyValue)
+		request = prelude + fmt.Sprintf(`{"TableName":%s,"Key":{%s:%s}}`, vtl.Quote(*p.Table.TableName()), vtl.Quote(c.key), keyValue)
 		response = `#set($item = $input.path('$.Item'))#if($item)` + itemObject("$item", append([]string{c.key}, c.fields...)) +
 			`#{else}#set($context.responseOverride.status = 404){"message":"Not found"}#end`
 	}
-	integration := p.integration(action, request, &awsapigateway.IntegrationResponse{
+	badInput := routes.ClientError{Condition: `$bad != "" && $type.endsWith("ValidationException")`, Status: 400, Message: "$bad"}
+	integration := p.integration(action, request, routes.Responses(&awsapigateway.IntegrationResponse{
 		StatusCode:        jsii.String("200"),
 		ResponseTemplates: &map[string]*string{"application/json": jsii.String(response)},
-	})
+	}, prelude, badInput))
 	opts := c.getOptions
 	opts.RequestValidator = p.Validator
 	opts.RequestParameters = &map[string]*bool{"method.request.path." + param: jsii.Bool(true)}
-	codes := []string{"200"}
+	codes := []string{"200", "400"}
 	if c.read {
 		codes = append(codes, "404")
 	}
@@ -246,10 +268,51 @@ func (p *ApiGatewayToDynamoDB) addGet(c *config) {
 	nag.SuppressAuth(p.GetMethod, opts)
 }
 
+// requestInput is VTL that reads the GET request: $key (the path
+// parameter, through KeyVtl) and, for Query, $limit and $after (the
+// cursor's "<sort key>_<partition key>", or ""), and sets $bad to what is
+// wrong with them, or "". No regex here needs a backslash: Velocity passes
+// string literals to Java as they are written.
+//
+// Every method called on a string is called on a value API Gateway gave
+// ($input.params, $util), never on a literal: Velocity on the JVM has Java
+// String methods on both, the local velocityjs only on the former.
+func (p *ApiGatewayToDynamoDB) requestInput(c *config) string {
+	maxKey := 682 // 2,048 bytes, DynamoDB's partition key limit, in UTF-16 units of at most 3 UTF-8 bytes
+	if n, ok := c.maxLengths[c.queryKey]; ok && c.query {
+		maxKey = int(n) // no stored item has a longer key
+	}
+	v := fmt.Sprintf("#set($rawKey = $input.params().path.get('%s'))\n%s\n#set($bad = \"\")"+
+		`#if($key.length() > %d)#set($bad = "%s is longer than %d characters")#end`, c.param, c.keyVtl, maxKey, c.param, maxKey)
+	if !c.query {
+		return v
+	}
+	v += fmt.Sprintf(`#set($limit = %d)#set($limitParam = $input.params('limit'))`+
+		`#if($limitParam.length() > 0)#if($limitParam.matches("[1-9][0-9]?|100"))#set($limit = $limitParam)`+
+		`#{else}#set($bad = "limit must be a whole number from 1 to %d")#end#end`, c.pageSize, MaxPageSize)
+	if c.queryIndex == "" {
+		return v
+	}
+	// The cursor is base64url, unpadded, of "<sort key>_<partition key>"
+	// (the request time in milliseconds and API Gateway's request id, whose
+	// characters are letters, digits and '-'). A mapping template cannot sign
+	// it; the start key it gives is bound to the requested key anyway.
+	return v + `#set($cursor = $input.params('cursor'))#set($after = $cursor.substring(0, 0))` +
+		`#if($cursor.length() > 0)` +
+		`#if($cursor.matches("[A-Za-z0-9_-]{4,200}"))` +
+		`#set($b64 = $cursor.replace("-", "+").replace("_", "/"))#set($pad = $b64.length() % 4)` +
+		`#if($pad == 2)#set($b64 = "${b64}==")#elseif($pad == 3)#set($b64 = "${b64}=")#end` +
+		`#if($pad != 1)#set($after = $util.base64Decode($b64))#end#end` +
+		`#if($after.matches("[0-9]{1,15}_[A-Za-z0-9-]{1,64}"))#set($sep = $after.indexOf("_"))` +
+		`#set($afterSort = $after.substring(0, $sep))#set($sep = $sep + 1)#set($afterKey = $after.substring($sep))` +
+		`#{else}#set($after = $cursor.substring(0, 0))#set($bad = "cursor is not one this API gave")#end#end`
+}
+
 // integration is a DynamoDB action with one JSON request template. Any other
 // content type is refused (415): passing a body through would let the client
 // write the DynamoDB request.
-func (p *ApiGatewayToDynamoDB) integration(action, request string, ok *awsapigateway.IntegrationResponse) awsapigateway.AwsIntegration {
+func (p *ApiGatewayToDynamoDB) integration(action, request string,
+	responses *[]*awsapigateway.IntegrationResponse) awsapigateway.AwsIntegration {
 	return awsapigateway.NewAwsIntegration(&awsapigateway.AwsIntegrationProps{
 		Service: jsii.String("dynamodb"),
 		Action:  jsii.String(action),
@@ -257,7 +320,7 @@ func (p *ApiGatewayToDynamoDB) integration(action, request string, ok *awsapigat
 			CredentialsRole:      p.Role,
 			PassthroughBehavior:  awsapigateway.PassthroughBehavior_NEVER,
 			RequestTemplates:     &map[string]*string{"application/json": jsii.String(request)},
-			IntegrationResponses: routes.Responses(ok),
+			IntegrationResponses: responses,
 		},
 	})
 }

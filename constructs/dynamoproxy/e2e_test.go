@@ -48,7 +48,8 @@ type comment struct {
 func post(t *testing.T, api *local.RestAPI, requestID string, body any) local.HTTPResponse {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "POST", Path: "/comments", Body: string(b), RequestID: requestID})
+	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "POST", Path: "/comments", Body: string(b), RequestID: requestID,
+		Context: map[string]any{"requestTimeEpoch": int64(1764547200000)}})
 	if err != nil {
 		t.Fatalf("POST %s: %v", b, err)
 	}
@@ -57,7 +58,13 @@ func post(t *testing.T, api *local.RestAPI, requestID string, body any) local.HT
 
 func get(t *testing.T, api *local.RestAPI, pageID string) (local.HTTPResponse, []comment) {
 	t.Helper()
-	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/comments/" + url.PathEscape(pageID)})
+	return getPage(t, api, pageID, nil)
+}
+
+// getPage is GET /comments/{pageID} with query parameters (limit, cursor).
+func getPage(t *testing.T, api *local.RestAPI, pageID string, query map[string]string) (local.HTTPResponse, []comment) {
+	t.Helper()
+	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/comments/" + url.PathEscape(pageID), Query: query})
 	if err != nil {
 		t.Fatalf("GET %q: %v", pageID, err)
 	}
@@ -70,7 +77,7 @@ func get(t *testing.T, api *local.RestAPI, pageID string) (local.HTTPResponse, [
 	return resp, out.Comments
 }
 
-func TestThePostsExampleRequestIsStoredAsTheFourAttributes(t *testing.T) {
+func TestThePostsExampleRequestIsStoredAsTheFourAttributesAndTheRequestTime(t *testing.T) {
 	api, db, table := commentsAPI(t)
 	resp := post(t, api, "req-1", map[string]string{
 		"pageId": "breaking-news-story-01-18-2016", "userName": "Just Saying Thank You", "message": "I really enjoyed this story!!",
@@ -87,23 +94,28 @@ func TestThePostsExampleRequestIsStoredAsTheFourAttributes(t *testing.T) {
 	}
 	want := map[string]string{
 		"commentId": "req-1", "pageId": "breaking-news-story-01-18-2016",
-		"userName": "Just Saying Thank You", "message": "I really enjoyed this story!!",
+		"userName": "Just Saying Thank You", "message": "I really enjoyed this story!!", "createdAt": "1764547200000",
 	}
 	if got := stringAttributes(out.Items[0]); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("stored %v, want %v", got, want)
 	}
 }
 
-// strings returns an item's attributes, which must all be strings.
+// stringAttributes returns an item's attributes, which must all be strings
+// but createdAt, the request time, a number.
 func stringAttributes(item map[string]types.AttributeValue) map[string]string {
 	out := map[string]string{}
 	for k, v := range item {
-		s, ok := v.(*types.AttributeValueMemberS)
-		if !ok {
-			out[k] = fmt.Sprintf("<not a string: %T>", v)
-			continue
+		s, isString := v.(*types.AttributeValueMemberS)
+		n, isNumber := v.(*types.AttributeValueMemberN)
+		switch {
+		case isString && k != "createdAt":
+			out[k] = s.Value
+		case isNumber && k == "createdAt":
+			out[k] = n.Value
+		default:
+			out[k] = fmt.Sprintf("<unexpected %T>", v)
 		}
-		out[k] = s.Value
 	}
 	return out
 }
@@ -163,7 +175,7 @@ func TestHostileStringsRoundTripExactlyAndAddNothing(t *testing.T) {
 		t.Errorf("want %d items, got %d", len(hostile), len(out.Items))
 	}
 	for _, item := range out.Items {
-		if got := stringAttributes(item); len(got) != 4 || got["userName"] != got["message"] || got["pageId"] != "hostile-"+got["message"] {
+		if got := stringAttributes(item); len(got) != 5 || got["userName"] != got["message"] || got["pageId"] != "hostile-"+got["message"] {
 			t.Errorf("item is not the four posted strings: %q", got)
 		}
 	}
@@ -182,7 +194,7 @@ func TestAHundredCommentsOnOnePage(t *testing.T) {
 	for i := range 100 {
 		post(t, api, fmt.Sprintf("c%03d", i), map[string]string{"pageId": "popular", "userName": "u", "message": fmt.Sprint("comment ", i)})
 	}
-	resp, got := get(t, api, "popular")
+	resp, got := getPage(t, api, "popular", map[string]string{"limit": "100"})
 	if resp.Status != 200 || len(got) != 100 {
 		t.Fatalf("want 100 comments, got %d (%d)", len(got), resp.Status)
 	}
@@ -233,12 +245,12 @@ func TestInvalidBodiesAreRejectedWithJSONAndNothingIsWritten(t *testing.T) {
 	}
 }
 
-// DynamoDB rejects a key over 2,048 bytes with a ValidationException (a 400,
-// covered below); dynalite answers an empty page. Either way: no 500.
-func TestAnOversizedPageIdIsNeverA500(t *testing.T) {
+// A page id longer than any stored one (256 characters) is the client's
+// error, a 400, before DynamoDB could refuse a key over 2,048 bytes.
+func TestAnOversizedPageIdIsA400(t *testing.T) {
 	api, _, _ := commentsAPI(t)
 	resp, _ := get(t, api, strings.Repeat("p", 3000))
-	if (resp.Status != 200 && resp.Status != 400) || !json.Valid([]byte(resp.Body)) {
+	if resp.Status != 400 || resp.Body != `{"message":"pageId is longer than 256 characters"}` {
 		t.Errorf("got %d %s", resp.Status, resp.Body)
 	}
 }
@@ -264,11 +276,13 @@ func TestDynamoDBErrorsBecomeJSONWithoutAWSInternals(t *testing.T) {
 		{failing{400, `{"__type":"com.amazon.coral.availability#ThrottlingException","message":"Rate exceeded"}`}, 429},
 		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#RequestLimitExceeded",` +
 			`"message":"Throughput exceeds the current throughput limit for your account."}`}, 429},
+		// A ValidationException the client did not cause is a template bug: a 500.
 		{failing{400, `{"__type":"com.amazon.coral.validate#ValidationException",` +
-			`"message":"One or more parameter values were invalid: arn:aws:dynamodb:us-east-1:123456789012:table/Comments"}`}, 400},
-		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`}, 400},
+			`"message":"One or more parameter values were invalid: arn:aws:dynamodb:us-east-1:123456789012:table/Comments"}`}, 500},
 		{failing{403, `{"__type":"com.amazon.coral.service#AccessDeniedException",` +
-			`"Message":"User: arn:aws:sts::123456789012:assumed-role/x is not authorized"}`}, 400},
+			`"Message":"User: arn:aws:sts::123456789012:assumed-role/x is not authorized"}`}, 500},
+		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`}, 500},
+		{failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#KMSAccessDeniedException","message":"The KMS key is not accessible"}`}, 500},
 		{failing{500, `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`}, 500},
 		{failing{503, `{"__type":"com.amazon.coral.availability#ServiceUnavailableException"}`}, 500},
 	}
@@ -291,6 +305,137 @@ func TestDynamoDBErrorsBecomeJSONWithoutAWSInternals(t *testing.T) {
 					t.Errorf("response %s leaks %q", resp.Body, leak)
 				}
 			}
+		}
+	}
+}
+
+// POST writes with a condition, so its ConditionalCheckFailedException is a
+// 409; GET has none, so the same error there is a 500.
+func TestAFailedConditionIsA409OnlyWhereTheRouteHasOne(t *testing.T) {
+	api, _, _ := commentsAPI(t)
+	api.Backend = failing{400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`}
+	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "POST", Path: "/comments", Body: `{"pageId":"p","userName":"u","message":"m"}`})
+	if err != nil || resp.Status != 409 || resp.Body != `{"message":"Conflict: the item exists"}` {
+		t.Errorf("POST: %d %s %v", resp.Status, resp.Body, err)
+	}
+	if resp, _ := get(t, api, "p"); resp.Status != 500 {
+		t.Errorf("GET: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// postAt posts a comment with the request time set, as API Gateway sets
+// $context.requestTimeEpoch.
+func postAt(t *testing.T, api *local.RestAPI, id string, at int64, page, message string) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"pageId": page, "userName": "u", "message": message})
+	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "POST", Path: "/comments", Body: string(b), RequestID: id,
+		Context: map[string]any{"requestTimeEpoch": at}})
+	if err != nil || resp.Status != 201 {
+		t.Fatalf("POST %s: %d %s %v", id, resp.Status, resp.Body, err)
+	}
+}
+
+type page struct {
+	Comments []comment
+	Next     *string
+}
+
+func readPage(t *testing.T, api *local.RestAPI, pageID string, query map[string]string) (local.HTTPResponse, page) {
+	t.Helper()
+	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/comments/" + url.PathEscape(pageID), Query: query})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p page
+	if resp.Status == 200 {
+		if err := json.Unmarshal([]byte(resp.Body), &p); err != nil {
+			t.Fatalf("invalid JSON %s: %v", resp.Body, err)
+		}
+	}
+	return resp, p
+}
+
+// 60 comments read in pages of 25 give each comment exactly once, oldest
+// first; the cursor is absent after the last page.
+func TestSixtyCommentsInPagesOf25ComeOnceEachOldestFirst(t *testing.T) {
+	api, _, _ := commentsAPI(t)
+	const n = 60
+	base := int64(1764547200000)
+	for i := range n {
+		// Posted newest first, so only the sort key can put them in order.
+		postAt(t, api, fmt.Sprintf("c-%02d", n-1-i), base+int64(n-1-i), "busy", fmt.Sprint("comment ", n-1-i))
+	}
+	postAt(t, api, "other", base, "quiet", "not on this page")
+	var seen []string
+	query := map[string]string{"limit": "25"}
+	for pages := 0; ; pages++ {
+		if pages > 4 {
+			t.Fatal("more pages than 60/25 can take")
+		}
+		resp, p := readPage(t, api, "busy", query)
+		if resp.Status != 200 || len(p.Comments) > 25 {
+			t.Fatalf("page %d: %d %s", pages, resp.Status, resp.Body)
+		}
+		for _, c := range p.Comments {
+			seen = append(seen, c.CommentID)
+		}
+		if p.Next == nil {
+			break
+		}
+		query = map[string]string{"limit": "25", "cursor": *p.Next}
+	}
+	if len(seen) != n {
+		t.Fatalf("want %d comments, got %d: %v", n, len(seen), seen)
+	}
+	for i, id := range seen {
+		if id != fmt.Sprintf("c-%02d", i) {
+			t.Fatalf("comment %d is %s: want every comment once, oldest first; got %v", i, id, seen)
+		}
+	}
+	// Without a limit, a page holds 25.
+	if _, p := readPage(t, api, "busy", nil); len(p.Comments) != 25 || p.Next == nil {
+		t.Errorf("default page: %d comments, next %v", len(p.Comments), p.Next)
+	}
+}
+
+// A malformed limit or cursor is the client's 400, and a cursor from
+// another page cannot reach that page's items: the key condition binds it.
+func TestBadPagesAre400sAndAForgedCursorStaysOnItsPage(t *testing.T) {
+	api, _, _ := commentsAPI(t)
+	base := int64(1764547200000)
+	for i := range 3 {
+		postAt(t, api, fmt.Sprintf("a-%d", i), base+int64(i), "a", "on a")
+		postAt(t, api, fmt.Sprintf("b-%d", i), base+int64(i), "b", "on b")
+	}
+	for name, q := range map[string]map[string]string{
+		"limit 0":        {"limit": "0"},
+		"limit 101":      {"limit": "101"},
+		"limit word":     {"limit": "ten"},
+		"cursor junk":    {"cursor": "!!!"},
+		"cursor short":   {"cursor": "abc"},
+		"cursor decoded": {"cursor": "bm90LWEtY3Vyc29y"}, // "not-a-cursor"
+		"cursor inject":  {"cursor": "MV8iLCJUYWJsZU5hbWUiOiJvdGhlciI"},
+	} {
+		resp, _ := readPage(t, api, "a", q)
+		var msg struct{ Message string }
+		decodeErr := json.Unmarshal([]byte(resp.Body), &msg)
+		namesIt := strings.HasPrefix(msg.Message, "limit") || strings.HasPrefix(msg.Message, "cursor")
+		if resp.Status != 400 || decodeErr != nil || !namesIt {
+			t.Errorf("%s: want a 400 naming the parameter, got %d %s", name, resp.Status, resp.Body)
+		}
+	}
+	// The cursor after b's first comment, used on page a, gives only a's items.
+	_, first := readPage(t, api, "b", map[string]string{"limit": "1"})
+	if first.Next == nil {
+		t.Fatal("no cursor after one of three comments")
+	}
+	resp, p := readPage(t, api, "a", map[string]string{"cursor": *first.Next})
+	if resp.Status != 200 {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	for _, c := range p.Comments {
+		if !strings.HasPrefix(c.CommentID, "a-") {
+			t.Errorf("a cursor from page b returned %s", c.CommentID)
 		}
 	}
 }

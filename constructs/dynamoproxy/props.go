@@ -49,9 +49,17 @@ type Props struct {
 	// AllowQuery adds GET /{ResourcePath}/{QueryKey} → Query. Default: true.
 	AllowQuery *bool
 	// QueryIndexName is the global secondary index Query reads; the new
-	// table gets it, projecting Fields. An empty string queries the table's
-	// partition key instead. Default: "pageId-index".
+	// table gets it, keyed by QueryKey and SortKey, projecting Fields. An
+	// empty string queries the table's partition key instead. Default:
+	// "pageId-createdAt-index".
 	QueryIndexName *string
+	// SortKey is the index's sort key: a number attribute that POST sets to
+	// the request time (epoch milliseconds, $context.requestTimeEpoch), so
+	// that GET returns the items oldest first. Default: "createdAt".
+	SortKey *string
+	// PageSize is how many items GET returns when the request gives no
+	// limit (?limit=1 to ?limit=MaxPageSize). Default: 25.
+	PageSize *float64
 	// QueryKey is the partition key attribute of the queried index, and the
 	// path parameter's name. Default: "pageId" (PartitionKey when
 	// QueryIndexName is empty).
@@ -84,9 +92,14 @@ type Props struct {
 // DefaultMaxLength caps a field with no entry in Props.MaxLengths.
 const DefaultMaxLength = 256
 
+// MaxPageSize is the largest ?limit GET accepts.
+const MaxPageSize = 100
+
 // config is Props with the defaults applied: all that the builders read.
 type config struct {
 	path, key, queryIndex, queryKey, keyVtl, param string
+	sortKey                                        string // "" without an index
+	pageSize                                       int
 	fields                                         []string
 	maxLengths                                     map[string]float64
 	create, query, read                            bool
@@ -111,7 +124,8 @@ func resolve(p *Props) (*config, error) {
 	c := &config{
 		path:          ptr.Or(p.ResourcePath, "comments"),
 		key:           ptr.Or(p.PartitionKey, "commentId"),
-		queryIndex:    ptr.Or(p.QueryIndexName, "pageId-index"),
+		queryIndex:    ptr.Or(p.QueryIndexName, "pageId-createdAt-index"),
+		pageSize:      int(ptr.Or(p.PageSize, 25)),
 		keyVtl:        ptr.Or(p.KeyVtl, "#set($key = $rawKey)"),
 		create:        ptr.Or(p.AllowCreate, true),
 		query:         ptr.Or(p.AllowQuery, true),
@@ -131,6 +145,14 @@ func resolve(p *Props) (*config, error) {
 		c.param = c.queryKey
 	}
 	c.param = ptr.Or(p.PathParameter, c.param)
+	if c.query && c.queryIndex != "" {
+		c.sortKey = ptr.Or(p.SortKey, "createdAt")
+	} else if p.SortKey != nil {
+		return nil, fmt.Errorf("Props.SortKey needs a query index: Props.AllowQuery with a Props.QueryIndexName")
+	}
+	if p.PageSize != nil && (*p.PageSize < 1 || *p.PageSize > MaxPageSize || *p.PageSize != float64(c.pageSize)) {
+		return nil, fmt.Errorf("Props.PageSize %v must be a whole number from 1 to %d", *p.PageSize, MaxPageSize)
+	}
 	if p.Fields == nil {
 		c.fields = []string{"pageId", "userName", "message"}
 	} else {
@@ -142,7 +164,10 @@ func resolve(p *Props) (*config, error) {
 		return nil, fmt.Errorf("Props.ResourcePath %q must be one path part of letters, digits, '.', '_' or '-'", c.path)
 	}
 	seen := map[string]bool{}
-	for _, name := range append([]string{c.key, c.queryKey, c.param}, c.fields...) {
+	for _, name := range append([]string{c.key, c.queryKey, c.param, c.sortKey}, c.fields...) {
+		if name == "" { // no sort key
+			continue
+		}
 		if !attributeName.MatchString(name) {
 			return nil, fmt.Errorf("attribute name %q must match %s", name, attributeName)
 		}
@@ -150,6 +175,9 @@ func resolve(p *Props) (*config, error) {
 	for _, f := range c.fields {
 		if f == c.key {
 			return nil, fmt.Errorf("Props.Fields must not hold the partition key %q: POST sets it to the request id", c.key)
+		}
+		if f == c.sortKey {
+			return nil, fmt.Errorf("Props.Fields must not hold the sort key %q: POST sets it to the request time", c.sortKey)
 		}
 		if seen[f] {
 			return nil, fmt.Errorf("Props.Fields names %q twice", f)
