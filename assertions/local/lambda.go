@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -241,7 +242,9 @@ func (f *Function) stop() error {
 		return nil
 	default:
 	}
-	if err := cmd.Process.Kill(); err != nil {
+	// It may have ended on its own meanwhile (aws-lambda-go exits after
+	// reporting a panic).
+	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
 	<-exited

@@ -70,8 +70,8 @@ func TestAPatternThatMatchesTheEmptyStringCatchesSuccesses(t *testing.T) {
 func TestPatternsMatchTheWholeMultiLineErrorMessage(t *testing.T) {
 	api := lambdaAPI(t)
 	resp := call(t, api, map[string]any{"mode": "error", "message": "first line\nsecond line"})
-	if resp.Status != 500 || !strings.Contains(resp.Body, `"type":"errorString"`) {
-		t.Errorf("[\\s\\S]+ must catch a multi-line error: got %d %s", resp.Status, resp.Body)
+	if resp.Status != 500 || !strings.Contains(resp.Body, `"type":"errorString"`) || resp.Headers["X-Error"] != "Unhandled" {
+		t.Errorf("[\\s\\S]+ must catch a multi-line error: got %d %s %v", resp.Status, resp.Body, resp.Headers)
 	}
 	integrationResponses(api)[2].(map[string]any)["SelectionPattern"] = ".+"
 	if resp := call(t, api, map[string]any{"mode": "error", "message": "first line\nsecond line"}); resp.Status != 200 {

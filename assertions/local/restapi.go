@@ -62,6 +62,8 @@ type HTTPResponse struct {
 	// IntegrationStatus and IntegrationBody are the backend's answer.
 	IntegrationStatus int
 	IntegrationBody   string
+	// IntegrationHeaders are the backend's response headers.
+	IntegrationHeaders map[string]string
 }
 
 func (r *HTTPResponse) addHeader(name, value string) {
@@ -187,9 +189,14 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 		// errorMessage, and a success against the empty string; the body the
 		// response templates read is the result, or the error document
 		// ("Handle Lambda errors in API Gateway").
+		// The headers of Lambda's Invoke response ("Invoke", Lambda API
+		// reference, response syntax): X-Amz-Function-Error says a function
+		// error happened.
 		resp.IntegrationStatus, resp.IntegrationBody = 200, string(inv.Payload)
+		resp.IntegrationHeaders = map[string]string{"Content-Type": "application/json", "X-Amz-Executed-Version": "$LATEST"}
 		if inv.Error != nil {
 			subject, resp.IntegrationBody = inv.Error.Message, string(inv.Error.Raw)
+			resp.IntegrationHeaders["X-Amz-Function-Error"] = "Unhandled"
 		}
 	} else {
 		action, err := a.action(integ)
@@ -219,7 +226,7 @@ func (a *RestAPI) integrationResponse(integ map[string]any, subject string, resp
 	}
 	params, _ := ir["ResponseParameters"].(map[string]any)
 	for _, name := range sortedKeysOf(params) {
-		v, ok := responseParameter(fmt.Sprint(params[name]), resp.IntegrationBody)
+		v, ok := responseParameter(fmt.Sprint(params[name]), resp.IntegrationBody, resp.IntegrationHeaders)
 		if ok {
 			resp.addHeader(strings.TrimPrefix(name, "method.response.header."), v)
 		}
@@ -248,22 +255,27 @@ func (a *RestAPI) integrationResponse(integ map[string]any, subject string, resp
 }
 
 // responseParameter is the value of an integration response's header
-// mapping: a static 'value', or integration.response.body.<field> (a
-// top-level field of the JSON body) ("Parameter mapping source reference
-// for REST APIs"). Header mappings from integration.response.header.*
-// have no source here: a Lambda non-proxy integration returns no headers of
-// the function's.
-func responseParameter(src, body string) (string, bool) {
+// mapping: a static 'value', integration.response.header.<name>, or
+// integration.response.body.<JSON path without the $> ("Parameter mapping
+// source reference for REST APIs"). A missing source maps no header.
+func responseParameter(src, body string, headers map[string]string) (string, bool) {
 	if strings.HasPrefix(src, "'") && strings.HasSuffix(src, "'") && len(src) >= 2 {
 		return src[1 : len(src)-1], true
 	}
-	if field, ok := strings.CutPrefix(src, "integration.response.body."); ok {
-		var m map[string]any
-		if json.Unmarshal([]byte(body), &m) != nil {
+	if name, ok := strings.CutPrefix(src, "integration.response.header."); ok {
+		v := header(headers, name)
+		return v, v != ""
+	}
+	if path, ok := strings.CutPrefix(src, "integration.response.body."); ok {
+		var v any
+		if json.Unmarshal([]byte(body), &v) != nil {
 			return "", false
 		}
-		v, ok := m[field]
-		if !ok || v == nil {
+		for _, field := range strings.Split(path, ".") {
+			obj, _ := v.(map[string]any)
+			v = obj[field]
+		}
+		if v == nil {
 			return "", false
 		}
 		if s, isString := v.(string); isString {
@@ -425,7 +437,7 @@ func (a *RestAPI) gatewayResponse(typ string, status int, vreq Request, message,
 	}
 	params, _ := res["ResponseParameters"].(map[string]any)
 	for _, name := range sortedKeysOf(params) {
-		if v, ok := responseParameter(fmt.Sprint(params[name]), ""); ok {
+		if v, ok := responseParameter(fmt.Sprint(params[name]), "", nil); ok {
 			resp.addHeader(strings.TrimPrefix(name, "gatewayresponse.header."), v)
 		}
 	}
