@@ -53,13 +53,13 @@ func TestTheAccountWideCloudWatchRoleIsOptIn(t *testing.T) {
 	assertions.ResourceCountIs(t, apiStack(t), "AWS::ApiGateway::Account", 0)
 	r := apiStackWithRole(t)
 	assertions.ResourceCountIs(t, r, "AWS::ApiGateway::Account", 1)
-	// The role is scoped to API Gateway's execution logs, with no managed policy.
+	// The role is scoped to API Gateway's execution and access logs, with no managed policy.
 	assertions.HasResourceProperties(t, r, "AWS::IAM::Role", map[string]any{
 		"AssumeRolePolicyDocument": assertions.ObjectLike(map[string]any{"Statement": []any{map[string]any{
 			"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "apigateway.amazonaws.com"},
 		}}}),
 		"ManagedPolicyArns": assertions.Absent(),
-		"Policies":          assertions.ArrayWith(assertions.ObjectLike(map[string]any{"PolicyName": "ExecutionLogs"})),
+		"Policies":          assertions.ArrayWith(assertions.ObjectLike(map[string]any{"PolicyName": "ExecutionAndAccessLogs"})),
 	})
 	// The stage waits for the account setting, or its logging fails to deploy.
 	stage := assertions.Find(r, "AWS::ApiGateway::Stage", nil)
