@@ -9,6 +9,8 @@
 package apistack
 
 import (
+	"sync"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -52,13 +54,15 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := &ApiStack{Stack: stack}
 	createRole := stack.Node().TryGetContext(jsii.String(CloudWatchRoleContext))
-	s.Comments = dynamoproxy.NewApiGatewayToDynamoDB(stack, "Comments", &dynamoproxy.Props{
-		Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole == true || createRole == "true")},
-	})
+	s.Comments = newComments(stack, createRole == true || createRole == "true")
 	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
-	s.FrontDoor = frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{
-		RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn,
-	})
+	door := &frontdoor.Props{RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn}
+	if door.ExistingWebAclArn == nil {
+		// The largest body the API accepts is a comment's (cookieapi's
+		// profile body is a language tag and a theme).
+		door.MaxBodyBytes = jsii.Number(s.Comments.MaxCreateBodyBytes())
+	}
+	s.FrontDoor = frontdoor.NewFrontDoor(stack, "FrontDoor", door)
 	awscdk.NewCfnOutput(stack, jsii.String("DistributionUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The API through the front door (CloudFront and WAF): use this one"),
 		Value:       awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), s.FrontDoor.Distribution.DistributionDomainName(), jsii.String("/")}),
@@ -91,5 +95,22 @@ func NewEdgeStack(scope constructs.Construct, id string, env *awscdk.Environment
 		Env: edgeEnv, CrossRegionReferences: jsii.Bool(true),
 		Description: jsii.String("The front door's edge web ACL (CLOUDFRONT scope lives in us-east-1)"),
 	})
-	return &EdgeStack{Stack: stack, WebAcl: frontdoor.NewEdgeWebAcl(stack, "EdgeWebAcl", nil)}
+	return &EdgeStack{Stack: stack, WebAcl: frontdoor.NewEdgeWebAcl(stack, "EdgeWebAcl", &frontdoor.EdgeWebAclProps{
+		MaxBodyBytes: jsii.Number(commentsMaxBodyBytes()),
+	})}
 }
+
+// newComments is ApiStack's Comments API.
+func newComments(scope constructs.Construct, createRole bool) *dynamoproxy.ApiGatewayToDynamoDB {
+	return dynamoproxy.NewApiGatewayToDynamoDB(scope, "Comments", &dynamoproxy.Props{
+		Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole)},
+	})
+}
+
+// commentsMaxBodyBytes is the MaxCreateBodyBytes of ApiStack's Comments API,
+// for the edge web ACL of an EdgeStack, which is built before the ApiStack
+// that reads its ARN. It builds the Comments API in a stack of its own that
+// is never synthesized.
+var commentsMaxBodyBytes = sync.OnceValue(func() int {
+	return newComments(awscdk.NewStack(nil, nil, nil), false).MaxCreateBodyBytes()
+})

@@ -1,6 +1,9 @@
 package apistack_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -110,6 +113,67 @@ func TestOutsideUsEast1TheEdgeWebAclComesFromTheCompanionStack(t *testing.T) {
 	})
 	if e.Stack.Region() == nil || *e.Stack.Region() != "us-east-1" {
 		t.Errorf("the edge stack is in %v", e.Stack.Region())
+	}
+}
+
+// largestValidBody is the largest body that a model of the API accepts, in
+// its worst JSON spelling: every field at its maxLength, every character a
+// surrogate pair escape (12 bytes), every name escaped (6 bytes a character).
+func largestValidBody(t *testing.T, r *assertions.Result) string {
+	t.Helper()
+	esc := func(s string) string {
+		var b strings.Builder
+		for _, c := range s {
+			fmt.Fprintf(&b, `\u%04x`, c)
+		}
+		return b.String()
+	}
+	largest := ""
+	for id, m := range assertions.Find(r, "AWS::ApiGateway::Model", nil) {
+		var fields []string
+		for name, p := range m["Properties"].(map[string]any)["Schema"].(map[string]any)["properties"].(map[string]any) {
+			n := int(p.(map[string]any)["maxLength"].(float64))
+			fields = append(fields, `"`+esc(name)+`":"`+strings.Repeat(`\ud83d\ude00`, n)+`"`)
+		}
+		body := "{" + strings.Join(fields, ",") + "}"
+		if !json.Valid([]byte(body)) {
+			t.Fatalf("model %s: the worst-case body is not JSON", id)
+		}
+		if len(body) > len(largest) {
+			largest = body
+		}
+	}
+	return largest
+}
+
+// The edge web ACL lets the API's largest valid body through, inspected
+// whole, and blocks one byte more.
+func TestTheEdgeWebAclPassesTheLargestValidBodyAndBlocksOneByteMore(t *testing.T) {
+	n := float64(len(largestValidBody(t, apiStack(t))))
+	if n < 50000 {
+		t.Fatalf("the largest valid comment is %v bytes: far above WAF's 8 KB default", n)
+	}
+	limits := map[string]float64{"KB_16": 16384, "KB_32": 32768, "KB_48": 49152, "KB_64": 65536}
+	for _, r := range []*assertions.Result{apiStack(t), edgeStack(t)} {
+		acl := assertions.OnlyProperties(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+		body := acl["AssociationConfig"].(map[string]any)["RequestBody"].(map[string]any)["CLOUDFRONT"].(map[string]any)
+		limit := limits[body["DefaultSizeInspectionLimit"].(string)]
+		var size map[string]any
+		for _, rule := range acl["Rules"].([]any) {
+			if s, ok := rule.(map[string]any)["Statement"].(map[string]any)["SizeConstraintStatement"].(map[string]any); ok {
+				size = s
+			}
+		}
+		if size["ComparisonOperator"] != "GT" || assertions.JSON(size["FieldToMatch"]) != `{"Body":{"OversizeHandling":"MATCH"}}` {
+			t.Fatalf("%s: size rule %s", r.ID, assertions.JSON(size))
+		}
+		// What WAF does with a body of b bytes: over the inspection limit,
+		// MATCH blocks it; within it, the rule compares its size.
+		blocked := func(b float64) bool { return b > limit || b > size["Size"].(float64) }
+		if blocked(n) || !blocked(n+1) || limit != 65536 {
+			t.Errorf("%s: a %v-byte body: blocked %v, one more byte: blocked %v (size rule %v, inspection limit %v)",
+				r.ID, n, blocked(n), blocked(n+1), size["Size"], limit)
+		}
 	}
 }
 

@@ -41,7 +41,8 @@ var apiKey = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	api := commentsAPI(stack)
 	doors[*stack.StackName()] = frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{
 		RestApi: api, Mode: frontdoor.ModeApiKey, RotationSchedule: frontdoor.Quarterly, RateLimit: jsii.Number(500),
-		DomainNames: jsii.Strings("api.example.com"),
+		MaxBodyBytes: jsii.Number(20000),
+		DomainNames:  jsii.Strings("api.example.com"),
 		Certificate: awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Cert"),
 			jsii.String("arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555")),
 	})
@@ -216,7 +217,8 @@ func TestTheEdgeWebAclRateLimitsViewersAndRunsTheManagedRules(t *testing.T) {
 				t.Errorf("%s: rule %s lacks metrics or sampling", r.ID, rule["Name"])
 			}
 		}
-		const wantRules = "RateLimitPerViewerIp AWSManagedRulesAmazonIpReputationList AWSManagedRulesCommonRuleSet AWSManagedRulesKnownBadInputsRuleSet"
+		const wantRules = "RateLimitPerViewerIp MaxBodySize AWSManagedRulesAmazonIpReputationList AWSManagedRulesAmazonIpReputationList-Block " +
+			"AWSManagedRulesCommonRuleSet AWSManagedRulesCommonRuleSet-Block AWSManagedRulesKnownBadInputsRuleSet AWSManagedRulesKnownBadInputsRuleSet-Block"
 		if strings.Join(names, " ") != wantRules {
 			t.Errorf("%s: rules %v", r.ID, names)
 		}
@@ -445,14 +447,33 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 			[]string{"only be created in us-east-1", "this stack is in eu-west-1", "Props.ExistingWebAclArn"}},
 		{"", func(s awscdk.Stack) *frontdoor.Props { return &frontdoor.Props{RestApi: api(s)} },
 			[]string{"region is unknown at synth", "Props.ExistingWebAclArn"}},
+		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), MaxBodyBytes: jsii.Number(frontdoor.MaxInspectableBodyBytes + 1)}
+		}, []string{"Props.MaxBodyBytes 65537", "inspects at most 65536 bytes (64 KB)"}},
+		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), MaxBodyBytes: jsii.Number(-1)}
+		}, []string{"Props.MaxBodyBytes -1", "whole number of bytes from 0 to 65536"}},
+		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), MaxBodyBytes: jsii.Number(1.5)}
+		}, []string{"Props.MaxBodyBytes 1.5", "whole number"}},
+		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), ExistingWebAclArn: jsii.String("arn"), MaxBodyBytes: jsii.Number(16384)}
+		}, []string{"Props.ExistingWebAclArn and Props.MaxBodyBytes are mutually exclusive", "EdgeWebAclProps.MaxBodyBytes"}},
 	}
 	for _, c := range cases {
 		assertions.PanicsWith(t, build(c.region, c.props), append([]string{`frontdoor.NewFrontDoor "FrontDoor"`}, c.want...)...)
 	}
-	assertions.PanicsWith(t, func() {
-		stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Edge"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}})
-		frontdoor.NewEdgeWebAcl(stack, "Edge", nil)
-	}, `frontdoor.NewEdgeWebAcl "Edge"`, "only be created in us-east-1")
+	edge := func(region string, props *frontdoor.EdgeWebAclProps) func() {
+		return func() {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Edge"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(region)}})
+			frontdoor.NewEdgeWebAcl(stack, "Edge", props)
+		}
+	}
+	assertions.PanicsWith(t, edge("eu-west-1", nil), `frontdoor.NewEdgeWebAcl "Edge"`, "only be created in us-east-1")
+	assertions.PanicsWith(t, edge("us-east-1", &frontdoor.EdgeWebAclProps{MaxBodyBytes: jsii.Number(100000)}),
+		`frontdoor.NewEdgeWebAcl "Edge"`, "EdgeWebAclProps.MaxBodyBytes 100000", "64 KB")
+	assertions.PanicsWith(t, edge("us-east-1", &frontdoor.EdgeWebAclProps{RateLimit: jsii.Number(9)}),
+		`frontdoor.NewEdgeWebAcl "Edge"`, "EdgeWebAclProps.RateLimit 9", "10 to 2,000,000,000")
 }
 
 // A VPC origin needs no public name: CloudFront reaches the (internal) ALB

@@ -25,11 +25,13 @@ func ExampleNewFrontDoor() {
 	// Header mode, rotating monthly: the API answers only CloudFront.
 	door := frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{RestApi: api})
 
-	// The post's ApiKey mode, rotating every 14 days, on a second API.
+	// The post's ApiKey mode, rotating every 14 days, on a second API that
+	// takes bodies up to 40 KB (the edge web ACL inspects them whole).
 	other := awsapigateway.NewRestApi(stack, jsii.String("Other"), regional)
-	other.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
+	other.Root().AddMethod(jsii.String("POST"), awsapigateway.NewMockIntegration(nil), nil)
 	keyed := frontdoor.NewFrontDoor(stack, "KeyedFrontDoor", &frontdoor.Props{
 		RestApi: other, Mode: frontdoor.ModeApiKey, RotationSchedule: frontdoor.Fortnightly,
+		MaxBodyBytes: jsii.Number(40 * 1024),
 	})
 
 	fmt.Println(door.PatternSet != nil, door.UsagePlan == nil, door.EdgeWebAcl != nil)

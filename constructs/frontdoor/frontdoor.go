@@ -117,7 +117,7 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 
 	f.WebAclArn = c.ExistingWebAclArn
 	if f.WebAclArn == nil {
-		f.EdgeWebAcl = NewEdgeWebAcl(f.Construct, "EdgeWebAcl", &EdgeWebAclProps{RateLimit: c.RateLimit})
+		f.EdgeWebAcl = NewEdgeWebAcl(f.Construct, "EdgeWebAcl", &EdgeWebAclProps{RateLimit: c.RateLimit, MaxBodyBytes: c.MaxBodyBytes})
 		f.WebAclArn = f.EdgeWebAcl.Arn
 	}
 	f.buildLogBucket(c)
@@ -236,14 +236,14 @@ func (f *FrontDoor) buildOriginWebAcl(c *config, key *string) {
 			Name:             jsii.String("OriginKey"),
 			Priority:         jsii.Number(0),
 			Action:           &awswafv2.CfnWebACL_RuleActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
-			VisibilityConfig: visibility(metric),
+			VisibilityConfig: visibility(metric, true),
 			Statement: &awswafv2.CfnWebACL_StatementProperty{RegexPatternSetReferenceStatement: &awswafv2.CfnWebACL_RegexPatternSetReferenceStatementProperty{
 				Arn:                 f.PatternSet.AttrArn(),
 				FieldToMatch:        &awswafv2.CfnWebACL_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "x-origin-verify"}},
 				TextTransformations: &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}},
 			}},
 		}},
-		VisibilityConfig: visibility(*name),
+		VisibilityConfig: visibility(*name, true),
 	})
 	var target *string
 	if c.RestApi != nil {

@@ -2,6 +2,7 @@ package frontdoor
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -93,8 +94,13 @@ type Props struct {
 	// RateLimit.
 	ExistingWebAclArn *string
 	// RateLimit is the edge web ACL's requests per viewer IP per 5 minutes
-	// (100 to 2,000,000,000). Default: 2000, the post's flood sample.
+	// (10 to 2,000,000,000). Default: 2000, the post's flood sample.
 	RateLimit *float64
+	// MaxBodyBytes is the largest request body the origin accepts, which the
+	// edge web ACL inspects whole and enforces (see
+	// EdgeWebAclProps.MaxBodyBytes). Default: DefaultMaxBodyBytes (8 KB).
+	// Mutually exclusive with ExistingWebAclArn.
+	MaxBodyBytes *float64
 
 	// ExistingLogBucket receives CloudFront's access logs instead of a new
 	// bucket; it must have ACLs enabled (CloudFront writes with an ACL).
@@ -155,13 +161,16 @@ func resolve(p *Props, region *string) (*config, error) {
 	case p.ExistingWebAclArn != nil && p.RateLimit != nil:
 		return nil, fmt.Errorf("Props.ExistingWebAclArn and Props.RateLimit are mutually exclusive: " +
 			"the rate limit belongs to the web ACL the construct would create")
+	case p.ExistingWebAclArn != nil && p.MaxBodyBytes != nil:
+		return nil, fmt.Errorf("Props.ExistingWebAclArn and Props.MaxBodyBytes are mutually exclusive: " +
+			"the body limit belongs to the web ACL the construct would create (set it with EdgeWebAclProps.MaxBodyBytes)")
 	case p.ExistingWebAclArn != nil && !*awscdk.Token_IsUnresolved(p.ExistingWebAclArn) && !strings.Contains(*p.ExistingWebAclArn, ":global/webacl/"):
 		return nil, fmt.Errorf("Props.ExistingWebAclArn %q is not a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)",
 			*p.ExistingWebAclArn)
 	case p.ExistingLogBucket != nil && p.LogBucketProps != nil:
 		return nil, fmt.Errorf("Props.ExistingLogBucket and Props.LogBucketProps are mutually exclusive")
 	case p.ExistingWebAclArn == nil:
-		if err := checkEdge(region, p.RateLimit); err != nil {
+		if _, err := resolveEdge(&EdgeWebAclProps{RateLimit: p.RateLimit, MaxBodyBytes: p.MaxBodyBytes}, region, "Props."); err != nil {
 			return nil, err
 		}
 	}
@@ -171,6 +180,53 @@ func resolve(p *Props, region *string) (*config, error) {
 	}
 	if c.ResponseHeadersPolicy == nil {
 		c.ResponseHeadersPolicy = awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS()
+	}
+	return c, nil
+}
+
+// edgeConfig is EdgeWebAclProps with the defaults applied: all that
+// NewEdgeWebAcl reads.
+type edgeConfig struct {
+	rateLimit       float64
+	maxBodyBytes    float64
+	inspectionLimit string // the CLOUDFRONT body inspection limit that covers maxBodyBytes
+}
+
+// inspectionLimits are the body inspection limits of a CLOUDFRONT-scope web
+// ACL, smallest first (AWS WAF API Reference,
+// RequestBodyAssociatedResourceTypeConfig, DefaultSizeInspectionLimit).
+var inspectionLimits = []struct {
+	name  string
+	bytes float64
+}{{"KB_16", 16 * 1024}, {"KB_32", 32 * 1024}, {"KB_48", 48 * 1024}, {"KB_64", 64 * 1024}}
+
+// resolveEdge refuses a region where a CLOUDFRONT-scope web ACL cannot be
+// created and limits WAF refuses, and applies the defaults. prefix names the
+// props struct in errors ("Props." or "EdgeWebAclProps.").
+func resolveEdge(p *EdgeWebAclProps, region *string, prefix string) (*edgeConfig, error) {
+	c := &edgeConfig{rateLimit: ptr.Or(p.RateLimit, DefaultRateLimit), maxBodyBytes: ptr.Or(p.MaxBodyBytes, DefaultMaxBodyBytes)}
+	switch {
+	case *awscdk.Token_IsUnresolved(region):
+		return nil, fmt.Errorf("the stack's region is unknown at synth, and a CLOUDFRONT-scope web ACL can only be created in %s: "+
+			"set the stack's env region, or pass Props.ExistingWebAclArn", EdgeRegion)
+	case *region != EdgeRegion:
+		return nil, fmt.Errorf("a CLOUDFRONT-scope web ACL can only be created in %s, and this stack is in %s: "+
+			"create a frontdoor.EdgeWebAcl in a %s stack and pass its Arn as Props.ExistingWebAclArn (with cross-region references)",
+			EdgeRegion, *region, EdgeRegion)
+	case c.rateLimit < 10 || c.rateLimit > 2e9 || c.rateLimit != math.Trunc(c.rateLimit):
+		return nil, fmt.Errorf("%sRateLimit %v: WAF takes a whole number from 10 to 2,000,000,000 requests per 5 minutes", prefix, c.rateLimit)
+	case c.maxBodyBytes < 0 || c.maxBodyBytes != math.Trunc(c.maxBodyBytes):
+		return nil, fmt.Errorf("%sMaxBodyBytes %v: want a whole number of bytes from 0 to %d", prefix, c.maxBodyBytes, MaxInspectableBodyBytes)
+	case c.maxBodyBytes > MaxInspectableBodyBytes:
+		return nil, fmt.Errorf("%sMaxBodyBytes %v: a CLOUDFRONT web ACL inspects at most %d bytes (64 KB) of a body, "+
+			"so WAF could not see all of a body that size; keep bodies at %d bytes or fewer", prefix, c.maxBodyBytes,
+			MaxInspectableBodyBytes, MaxInspectableBodyBytes)
+	}
+	for _, l := range inspectionLimits {
+		if c.maxBodyBytes <= l.bytes {
+			c.inspectionLimit = l.name
+			break
+		}
 	}
 	return c, nil
 }
