@@ -139,6 +139,10 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 		panic(fmt.Sprintf("frontdoor.NewFrontDoor %q: the rotation handler's environment: %v", id, err))
 	}
 	f.buildRotation(c, env)
+	if c.RestApi != nil {
+		// Methods can still be added after this: check them at synth.
+		f.Node().AddValidation(&restApiChecks{id: id, api: c.RestApi})
+	}
 	return f
 }
 
