@@ -310,10 +310,18 @@ func TestRotationIsScheduledButNeverOnTheFirstDeployment(t *testing.T) {
 			t.Errorf("%s = %v days", s, s.Days())
 		}
 	}
-	// Secrets Manager, and only it, may invoke the rotation Lambda.
-	assertions.HasResourceProperties(t, header(t), "AWS::Lambda::Permission", map[string]any{
-		"Action": "lambda:InvokeFunction", "Principal": "secretsmanager.amazonaws.com",
-	})
+	// Secrets Manager, and only it, for this account only, may invoke the
+	// rotation Lambda: one permission, with aws:SourceAccount.
+	for _, r := range []*assertions.Result{header(t), apiKey(t)} {
+		perm := assertions.OnlyProperties(t, r, "AWS::Lambda::Permission", nil)
+		want := map[string]any{
+			"Action": "lambda:InvokeFunction", "Principal": "secretsmanager.amazonaws.com", "SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
+			"FunctionName": map[string]any{"Fn::GetAtt": []any{assertions.LogicalID(doors[r.ID].RotationFunction.Function), "Arn"}},
+		}
+		if assertions.JSON(perm) != assertions.JSON(want) {
+			t.Errorf("%s: rotation invoke permission %s, want %s", r.ID, assertions.JSON(perm), assertions.JSON(want))
+		}
+	}
 	// The Lambda knows what to rotate.
 	env := func(r *assertions.Result) string {
 		fn := assertions.OnlyProperties(t, r, "AWS::Lambda::Function", map[string]any{"Handler": "bootstrap"})

@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
@@ -140,8 +141,8 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 	}
 	f.buildRotation(c, env)
 	if c.RestApi != nil {
-		// Methods can still be added after this: check them at synth.
-		f.Node().AddValidation(&restApiChecks{id: id, api: c.RestApi})
+		// Methods and stage settings can still change after this: check them at synth.
+		f.Node().AddValidation(&restApiChecks{id: id, api: c.RestApi, mode: c.Mode})
 	}
 	return f
 }
@@ -227,6 +228,10 @@ func (f *FrontDoor) buildOriginWebAcl(c *config, key *string) {
 		RegularExpressionList: jsii.Strings("^" + *key + "$"),
 	})
 	metric := *name + "-OriginKey"
+	// The requests this rule matches carry an accepted key, and WAF's sample
+	// of them would keep their headers (AWS WAF API Reference, HTTPHeader, in
+	// GetSampledRequests): no samples. The web ACL's own samples are of the
+	// requests its default action blocks, which carry no accepted key.
 	f.OriginWebAcl = awswafv2.NewCfnWebACL(f.Construct, jsii.String("OriginWebAcl"), &awswafv2.CfnWebACLProps{
 		Scope:       jsii.String("REGIONAL"),
 		Description: jsii.String("Front door origin check: only requests through CloudFront, which carry an accepted origin key"),
@@ -240,7 +245,7 @@ func (f *FrontDoor) buildOriginWebAcl(c *config, key *string) {
 			Name:             jsii.String("OriginKey"),
 			Priority:         jsii.Number(0),
 			Action:           &awswafv2.CfnWebACL_RuleActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
-			VisibilityConfig: visibility(metric, true),
+			VisibilityConfig: visibility(metric, false),
 			Statement: &awswafv2.CfnWebACL_StatementProperty{RegexPatternSetReferenceStatement: &awswafv2.CfnWebACL_RegexPatternSetReferenceStatementProperty{
 				Arn:                 f.PatternSet.AttrArn(),
 				FieldToMatch:        &awswafv2.CfnWebACL_FieldToMatchProperty{SingleHeader: map[string]any{"Name": "x-origin-verify"}},
@@ -299,6 +304,26 @@ func (*requireApiKey) Visit(node constructs.IConstruct) {
 	}
 }
 
+// limitRotationInvokeToAccount adds aws:SourceAccount to the permission that
+// lets Secrets Manager invoke the rotation function, as Secrets Manager
+// recommends against the confused deputy problem (AWS Secrets Manager User
+// Guide, "Lambda rotation function execution role permissions", Lambda
+// function resource policy). AddRotationSchedule grants
+// secretsmanager.amazonaws.com without it.
+func (f *FrontDoor) limitRotationInvokeToAccount() {
+	var granted []awslambda.CfnPermission
+	for _, child := range *f.RotationFunction.Function.Node().Children() {
+		if p, ok := child.(awslambda.CfnPermission); ok && ptr.Or(p.Principal(), "") == "secretsmanager.amazonaws.com" {
+			granted = append(granted, p)
+		}
+	}
+	if len(granted) != 1 {
+		panic(fmt.Sprintf("frontdoor: want the one invoke permission AddRotationSchedule grants Secrets Manager, found %d "+
+			"(has CDK changed how it grants it?)", len(granted)))
+	}
+	granted[0].SetSourceAccount(awscdk.Stack_Of(f.Construct).Account())
+}
+
 // buildRotation deploys lambda/originkey and the rotation schedule. The
 // first rotation comes one interval after the first deployment, never while
 // the distribution is being created.
@@ -314,6 +339,7 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 		AutomaticallyAfter:        awscdk.Duration_Days(jsii.Number(c.RotationSchedule.Days())),
 		RotateImmediatelyOnUpdate: jsii.Bool(false),
 	})
+	f.limitRotationInvokeToAccount()
 	role := f.RotationFunction.Role
 	stmt := func(actions []string, resources ...*string) awsiam.PolicyStatement {
 		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources})

@@ -51,3 +51,39 @@ func TestIAMRoutesAreRefusedAtSynth(t *testing.T) {
 		api.Root().AddResource(jsii.String("admin"), nil).AddMethod(jsii.String("POST"), awsapigateway.NewMockIntegration(nil), iam)
 	}), `Props.RestApi's POST /admin is authorized with AWS_IAM`)
 }
+
+// Data tracing logs the request headers, X-Origin-Verify with them, and API
+// Gateway redacts only the headers it knows (x-api-key among them).
+func TestDataTracingIsRefusedInHeaderMode(t *testing.T) {
+	want := []string{`frontdoor.NewFrontDoor "FrontDoor": Props.RestApi's deployment stage sets DataTraceEnabled for * /*`,
+		"origin key in X-Origin-Verify", "StageOptions.DataTraceEnabled"}
+	traced := &awsapigateway.StageOptions{DataTraceEnabled: jsii.Bool(true)}
+	assertions.PanicsWith(t, synthesize(func(s awscdk.Stack) {
+		frontdoor.NewFrontDoor(s, "FrontDoor", &frontdoor.Props{RestApi: regionalAPI(s, traced, nil)})
+	}), want...)
+	// Turned on through the stage after the front door was built.
+	assertions.PanicsWith(t, synthesize(func(s awscdk.Stack) {
+		api := regionalAPI(s, nil, nil)
+		frontdoor.NewFrontDoor(s, "FrontDoor", &frontdoor.Props{RestApi: api})
+		api.DeploymentStage().Node().DefaultChild().(awsapigateway.CfnStage).SetMethodSettings(&[]any{
+			&awsapigateway.CfnStage_MethodSettingProperty{HttpMethod: jsii.String("POST"), ResourcePath: jsii.String("/~1admin"), DataTraceEnabled: jsii.Bool(true)},
+		})
+	}), "sets DataTraceEnabled for POST /~1admin")
+	// ApiKey mode's x-api-key is redacted: allowed.
+	assertions.PanicsWith(t, func() {
+		synthesize(func(s awscdk.Stack) {
+			frontdoor.NewFrontDoor(s, "FrontDoor", &frontdoor.Props{RestApi: regionalAPI(s, traced, nil), Mode: frontdoor.ModeApiKey})
+		})()
+		panic("synthesized")
+	}, "synthesized")
+}
+
+// WAF's sampled requests keep the headers, the origin key with them.
+func TestTheOriginKeyRuleKeepsNoSampledRequests(t *testing.T) {
+	for _, r := range []*assertions.Result{header(t), alb(t)} {
+		acl := assertions.OnlyProperties(t, r, "AWS::WAFv2::WebACL", map[string]any{"Scope": "REGIONAL"})
+		if v := rule(t, acl, "OriginKey")["VisibilityConfig"].(map[string]any); v["SampledRequestsEnabled"] != false || v["CloudWatchMetricsEnabled"] != true {
+			t.Errorf("%s: origin-key rule visibility %v", r.ID, v)
+		}
+	}
+}
