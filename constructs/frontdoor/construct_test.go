@@ -467,6 +467,18 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
 			return &frontdoor.Props{RestApi: api(s), ExistingWebAclArn: jsii.String("arn"), MaxBodyBytes: jsii.Number(16384)}
 		}, []string{"Props.ExistingWebAclArn and Props.MaxBodyBytes are mutually exclusive", "EdgeWebAclProps.MaxBodyBytes"}},
+		// Standard logging (legacy) delivers no logs to opt-in Regions.
+		{"eu-south-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), ExistingWebAclArn: edgeArn}
+		}, []string{"the new log bucket would be in eu-south-1", "standard logging (legacy) does not deliver", "Props.ExistingLogBucket"}},
+		{"us-east-1", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), ExistingLogBucket: awss3.Bucket_FromBucketAttributes(s, jsii.String("B"), &awss3.BucketAttributes{
+				BucketName: jsii.String("logs"), Region: jsii.String("me-central-1"),
+			})}
+		}, []string{"Props.ExistingLogBucket would be in me-central-1", "frontdoor.LegacyLogRegions"}},
+		{"", func(s awscdk.Stack) *frontdoor.Props {
+			return &frontdoor.Props{RestApi: api(s), ExistingWebAclArn: edgeArn}
+		}, []string{"Region of the new log bucket is unknown at synth", "set the stack's env region"}},
 	}
 	for _, c := range cases {
 		assertions.PanicsWith(t, build(c.region, c.props), append([]string{`frontdoor.NewFrontDoor "FrontDoor"`}, c.want...)...)
@@ -483,6 +495,9 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 	assertions.PanicsWith(t, edge("us-east-1", &frontdoor.EdgeWebAclProps{RateLimit: jsii.Number(9)}),
 		`frontdoor.NewEdgeWebAcl "Edge"`, "EdgeWebAclProps.RateLimit 9", "10 to 2,000,000,000")
 }
+
+// edgeArn is a CLOUDFRONT-scope web ACL for front doors outside us-east-1.
+var edgeArn = jsii.String("arn:aws:wafv2:us-east-1:111111111111:global/webacl/edge/abc")
 
 // A VPC origin needs no public name: CloudFront reaches the (internal) ALB
 // inside the VPC.

@@ -3,6 +3,7 @@ package frontdoor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -103,10 +104,12 @@ type Props struct {
 	MaxBodyBytes *float64
 
 	// ExistingLogBucket receives CloudFront's access logs instead of a new
-	// bucket; it must have ACLs enabled (CloudFront writes with an ACL).
-	// Mutually exclusive with LogBucketProps.
+	// bucket; it must have ACLs enabled (CloudFront writes with an ACL), and
+	// be in a Region enabled by default (see LegacyLogRegions). Mutually
+	// exclusive with LogBucketProps.
 	ExistingLogBucket awss3.IBucket
-	// LogBucketProps configure the new log bucket. Default: versioned, logs
+	// LogBucketProps configure the new log bucket, which is in the stack's
+	// Region (one of LegacyLogRegions). Default: versioned, logs
 	// kept 365 days, RemovalPolicy. Whatever they say, the bucket is SSE-S3
 	// encrypted, blocks public access, enforces SSL and lets CloudFront write
 	// with an ACL (object writer).
@@ -174,6 +177,13 @@ func resolve(p *Props, region *string) (*config, error) {
 			return nil, err
 		}
 	}
+	logRegion, logBucket := region, "the new log bucket"
+	if p.ExistingLogBucket != nil {
+		logRegion, logBucket = p.ExistingLogBucket.Env().Region, "Props.ExistingLogBucket"
+	}
+	if err := checkLogRegion(logRegion, logBucket); err != nil {
+		return nil, err
+	}
 	c.header = map[Mode]string{ModeHeader: HeaderName, ModeApiKey: ApiKeyHeaderName}[c.Mode]
 	if c.CachePolicy == nil {
 		c.CachePolicy = awscloudfront.CachePolicy_CACHING_DISABLED()
@@ -182,6 +192,37 @@ func resolve(p *Props, region *string) (*config, error) {
 		c.ResponseHeadersPolicy = awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS()
 	}
 	return c, nil
+}
+
+// LegacyLogRegions are the Regions where the access log bucket may be: the
+// Regions enabled by default in every account, those launched before March
+// 20, 2019 (AWS Account Management Reference Guide, "Enable or disable AWS
+// Regions in your account"). CloudFront's standard logging (legacy), which
+// the distribution uses, does not deliver logs to buckets in opt-in Regions
+// (Amazon CloudFront Developer Guide, "Configure standard logging (legacy)",
+// "Choose an Amazon S3 bucket for standard logs", which names af-south-1,
+// ap-east-1, eu-south-1 and me-south-1; the Regions opted in since are
+// newer still). Standard logging (v2), which can, is set up through
+// CloudWatch Logs delivery from us-east-1; the construct does not use it.
+var LegacyLogRegions = []string{
+	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+	"eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
+	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+}
+
+// checkLogRegion refuses a log bucket Region that legacy standard logging
+// cannot deliver to, or cannot be known at synth.
+func checkLogRegion(region *string, bucket string) error {
+	switch {
+	case *awscdk.Token_IsUnresolved(region):
+		return fmt.Errorf("the Region of %s is unknown at synth, and CloudFront's standard logging (legacy) delivers only to "+
+			"buckets in Regions enabled by default: set the stack's env region, or pass Props.ExistingLogBucket with its Region", bucket)
+	case !slices.Contains(LegacyLogRegions, *region):
+		return fmt.Errorf("%s would be in %s, where CloudFront's standard logging (legacy) does not deliver logs (it delivers only to "+
+			"Regions enabled by default: frontdoor.LegacyLogRegions); pass Props.ExistingLogBucket in one of them, e.g. a bucket in %s",
+			bucket, *region, EdgeRegion)
+	}
+	return nil
 }
 
 // edgeConfig is EdgeWebAclProps with the defaults applied: all that
