@@ -9,8 +9,6 @@
 package apistack
 
 import (
-	"sync"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -100,17 +98,23 @@ func NewEdgeStack(scope constructs.Construct, id string, env *awscdk.Environment
 	})}
 }
 
+// commentsProps are ApiStack's Comments API's props.
+func commentsProps(createRole bool) *dynamoproxy.Props {
+	return &dynamoproxy.Props{Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole)}}
+}
+
 // newComments is ApiStack's Comments API.
 func newComments(scope constructs.Construct, createRole bool) *dynamoproxy.ApiGatewayToDynamoDB {
-	return dynamoproxy.NewApiGatewayToDynamoDB(scope, "Comments", &dynamoproxy.Props{
-		Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole)},
-	})
+	return dynamoproxy.NewApiGatewayToDynamoDB(scope, "Comments", commentsProps(createRole))
 }
 
 // commentsMaxBodyBytes is the MaxCreateBodyBytes of ApiStack's Comments API,
 // for the edge web ACL of an EdgeStack, which is built before the ApiStack
-// that reads its ARN. It builds the Comments API in a stack of its own that
-// is never synthesized.
-var commentsMaxBodyBytes = sync.OnceValue(func() int {
-	return newComments(awscdk.NewStack(nil, nil, nil), false).MaxCreateBodyBytes()
-})
+// that reads its ARN.
+func commentsMaxBodyBytes() int {
+	n, err := dynamoproxy.MaxCreateBodyBytesFor(commentsProps(false))
+	if err != nil { // the sample's own props; a failure is a bug here
+		panic(err)
+	}
+	return n
+}

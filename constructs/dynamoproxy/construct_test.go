@@ -325,3 +325,14 @@ func TestMaxCreateBodyBytesIsTheWorstSpellingOfTheLargestBody(t *testing.T) {
 		t.Errorf("MaxCreateBodyBytes = %d, want the worst case %d", got, len(body))
 	}
 }
+
+func TestMaxCreateBodyBytesForAgreesWithTheConstruct(t *testing.T) {
+	props := &dynamoproxy.Props{Fields: jsii.Strings("pageId", "body"), MaxLengths: &map[string]*float64{"body": jsii.Number(100)}}
+	want := dynamoproxy.NewApiGatewayToDynamoDB(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "P", props).MaxCreateBodyBytes()
+	if got, err := dynamoproxy.MaxCreateBodyBytesFor(props); err != nil || got != want || got == 0 {
+		t.Errorf("got %d %v, want %d", got, err, want)
+	}
+	if _, err := dynamoproxy.MaxCreateBodyBytesFor(&dynamoproxy.Props{PageSize: jsii.Number(0)}); err == nil {
+		t.Error("bad props must fail as the constructor does")
+	}
+}

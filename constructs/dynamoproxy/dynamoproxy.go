@@ -66,6 +66,20 @@ type ApiGatewayToDynamoDB struct {
 // API must inspect at least this much of a body (see constructs/frontdoor).
 func (p *ApiGatewayToDynamoDB) MaxCreateBodyBytes() int { return p.maxCreateBody }
 
+// MaxCreateBodyBytesFor is the MaxCreateBodyBytes of a construct built with
+// props, without building one: for a web ACL that another stack builds
+// first. It fails as NewApiGatewayToDynamoDB would on bad props.
+func MaxCreateBodyBytesFor(props *Props) (int, error) {
+	if props == nil {
+		props = &Props{}
+	}
+	c, err := resolve(props)
+	if err != nil || !c.create {
+		return 0, err
+	}
+	return maxBodyBytes(c.fields, c.maxLengths), nil
+}
+
 // maxBodyBytes is MaxCreateBodyBytes for the fields and their limits.
 func maxBodyBytes(fields []string, maxLengths map[string]float64) int {
 	if len(fields) == 0 {
