@@ -37,6 +37,10 @@ import (
 // /runtime/invocation/{id}/response or /runtime/invocation/{id}/error, or
 // reports a failed start on /runtime/init/error.
 type Function struct {
+	// Timeout is the function's own timeout (AWS::Lambda::Function
+	// Timeout); 0 means none shorter than the caller's.
+	Timeout time.Duration
+
 	bin string
 	env []string
 	log bytes.Buffer // the process's stdout and stderr
@@ -46,6 +50,7 @@ type Function struct {
 	addr    string
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when cmd exits
+	exitErr error         // why it exited, once exited is closed
 	next    chan *invocation
 	pending map[string]*invocation
 	seq     int
@@ -177,7 +182,16 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, timeout time.Dura
 	f.pending[inv.id] = inv
 	f.mu.Unlock()
 	f.next <- inv
-	timer := time.NewTimer(timeout)
+	// The function's own timeout, when shorter than the caller's, ends the
+	// invocation as a function error ("Task timed out after N seconds",
+	// Lambda developer guide, "Troubleshoot invocation issues in Lambda");
+	// the caller's (API Gateway's integration timeout) ends the wait.
+	own := f.Timeout > 0 && f.Timeout < timeout
+	wait := timeout
+	if own {
+		wait = f.Timeout
+	}
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case res := <-inv.done:
@@ -185,16 +199,27 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, timeout time.Dura
 	case <-exited:
 		// The process ended before answering: Lambda reports Runtime.ExitError.
 		f.forget(inv.id)
-		msg := fmt.Sprintf("RequestId: %s Error: Runtime exited without providing a reason", inv.id)
-		raw, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": "Runtime.ExitError"})
-		return Invocation{Error: &FunctionError{Message: msg, Type: "Runtime.ExitError", Raw: raw}}, nil
+		f.mu.Lock()
+		why := f.exitErr
+		f.mu.Unlock()
+		return functionError(fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, why), "Runtime.ExitError"), nil
 	case <-timer.C:
 		f.forget(inv.id)
+		if own {
+			return functionError(fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.Timeout.Seconds()),
+				"Sandbox.Timedout"), f.stop()
+		}
 		return Invocation{TimedOut: true}, f.stop()
 	case <-ctx.Done():
 		f.forget(inv.id)
 		return Invocation{}, ctx.Err()
 	}
+}
+
+// functionError is an error result that Lambda, not the handler, reports.
+func functionError(message, typ string) Invocation {
+	raw, _ := json.Marshal(map[string]string{"errorMessage": message, "errorType": typ})
+	return Invocation{Error: &FunctionError{Message: message, Type: typ, Raw: raw}}
 }
 
 func (f *Function) forget(id string) {
@@ -222,7 +247,10 @@ func (f *Function) ensureRunning() (chan struct{}, error) {
 	}
 	exited := make(chan struct{})
 	go func() {
-		_ = cmd.Wait() // the exit status is the invocation's concern (Runtime.ExitError)
+		err := cmd.Wait() // the exit status is the invocation's concern (Runtime.ExitError)
+		f.mu.Lock()
+		f.exitErr = err
+		f.mu.Unlock()
 		close(exited)
 	}()
 	f.cmd, f.exited = cmd, exited
@@ -359,6 +387,12 @@ func StartFunctions(t testing.TB, template map[string]any, dirs map[string]strin
 			env[k] = s
 		}
 		out[id] = StartFunction(t, dir, env)
+		// Lambda's default timeout is 3 seconds ("Configure Lambda function
+		// timeout").
+		out[id].Timeout = 3 * time.Second
+		if secs, ok := props["Timeout"].(float64); ok {
+			out[id].Timeout = time.Duration(secs * float64(time.Second))
+		}
 	}
 	return out
 }

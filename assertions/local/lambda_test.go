@@ -119,7 +119,8 @@ func TestAFunctionPastTheIntegrationTimeoutIsA504(t *testing.T) {
 // A process that exits mid-invocation is Lambda's Runtime.ExitError.
 func TestAProcessThatExitsIsARuntimeExitError(t *testing.T) {
 	resp := call(t, lambdaAPI(t), map[string]any{"mode": "exit"})
-	if resp.Status != 500 || !strings.Contains(resp.Body, `"type":"Runtime.ExitError"`) {
+	if resp.Status != 500 || !strings.Contains(resp.Body, `"type":"Runtime.ExitError"`) ||
+		!strings.Contains(resp.IntegrationBody, "Runtime exited with error: exit status 3") {
 		t.Errorf("got %d %s", resp.Status, resp.Body)
 	}
 }
@@ -170,5 +171,16 @@ func TestAnEmptyBodyIsAnEmptyObjectToTemplates(t *testing.T) {
 	r := render(t, `$input.body|$input.json('$')|$!input.path('$.a')`, local.Request{Body: ""})
 	if r.Output != `{}|{}|` {
 		t.Errorf("got %q", r.Output)
+	}
+}
+
+// A function whose own timeout is shorter than the integration's ends in a
+// function error, which the selection patterns see, not in a 504.
+func TestAFunctionPastItsOwnTimeoutIsAFunctionError(t *testing.T) {
+	api := lambdaAPI(t)
+	api.Functions["Fn"].Timeout = 200 * time.Millisecond
+	resp := call(t, api, map[string]any{"mode": "sleep", "sleepMs": 5000})
+	if resp.Status != 500 || !strings.Contains(resp.IntegrationBody, "Task timed out after 0.20 seconds") {
+		t.Errorf("got %d %s (%s)", resp.Status, resp.Body, resp.IntegrationBody)
 	}
 }

@@ -24,7 +24,8 @@ class JavaString {
   constructor(s) { this.s = String(s); }
   toString() { return this.s; }
   valueOf() { return this.s; }
-  length() { return this.s.length; }
+  length() { return this.s.length; } // UTF-16 units, as Java's
+  codePointCount(a, b) { return [...this.s.substring(a, b)].length; }
   isEmpty() { return this.s.length === 0; }
   equals(o) { return this.s === String(o); }
   equalsIgnoreCase(o) { return this.s.toLowerCase() === String(o).toLowerCase(); }

@@ -292,12 +292,16 @@ func (p *ApiGatewayToDynamoDB) addGet(c *config) {
 // ($input.params, $util), never on a literal: Velocity on the JVM has Java
 // String methods on both, the local velocityjs only on the former.
 func (p *ApiGatewayToDynamoDB) requestInput(c *config) string {
-	maxKey := 682 // 2,048 bytes, DynamoDB's partition key limit, in UTF-16 units of at most 3 UTF-8 bytes
+	maxKey := 512 // 2,048 bytes, DynamoDB's partition key limit, in code points of at most 4 UTF-8 bytes
 	if n, ok := c.maxLengths[c.queryKey]; ok && c.query {
 		maxKey = int(n) // no stored item has a longer key
 	}
+	// Counted in code points, as the POST model's maxLength counts them (API
+	// Gateway validates with json-schema-validator, whose maxLength counts
+	// codePointCount), not in UTF-16 units as length() does.
 	v := fmt.Sprintf("#set($rawKey = $input.params().path.get('%s'))\n%s\n#set($bad = \"\")"+
-		`#if($key.length() > %d)#set($bad = "%s is longer than %d characters")#end`, c.param, c.keyVtl, maxKey, c.param, maxKey)
+		`#set($units = $key.length())#if($key.codePointCount(0, $units) > %d)#set($bad = "%s is longer than %d characters")#end`,
+		c.param, c.keyVtl, maxKey, c.param, maxKey)
 	if !c.query {
 		return v
 	}

@@ -439,3 +439,20 @@ func TestBadPagesAre400sAndAForgedCursorStaysOnItsPage(t *testing.T) {
 		}
 	}
 }
+
+// A page id as long as POST allows reads back, in characters outside the
+// Basic Multilingual Plane too (two UTF-16 units each, one character to
+// the model's maxLength).
+func TestTheLongestPageIdPostAcceptsReadsBack(t *testing.T) {
+	api, _, _ := commentsAPI(t)
+	page := strings.Repeat("😀", 256)
+	if resp := post(t, api, "e1", map[string]string{"pageId": page, "userName": "u", "message": "m"}); resp.Status != 201 {
+		t.Fatalf("POST: %d %s", resp.Status, resp.Body)
+	}
+	if resp, got := get(t, api, page); resp.Status != 200 || len(got) != 1 {
+		t.Errorf("GET: %d %s", resp.Status, resp.Body)
+	}
+	if resp, _ := get(t, api, page+"😀"); resp.Status != 400 {
+		t.Errorf("one character more: %d %s", resp.Status, resp.Body)
+	}
+}
