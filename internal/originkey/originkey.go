@@ -7,6 +7,8 @@ package originkey
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"time"
 )
 
 // The rotation handler's environment, which the construct sets.
@@ -20,7 +22,16 @@ const (
 	EnvUsagePlanID    = "USAGE_PLAN_ID"    // ApiKey mode: the CloudFront_only usage plan
 	EnvBootstrapKeyID = "BOOTSTRAP_KEY_ID" // ApiKey mode: the CloudFormation-owned first key
 	EnvKeyTag         = "KEY_TAG"          // ApiKey mode: TagKey's value, unique to the construct
+	EnvProbeURL       = "PROBE_URL"        // optional: a URL of the origin to probe with the header
 )
+
+// SettleMargin is the least time between making the origin accept a new key
+// and making CloudFront send it (see the README's rotation timeline).
+const SettleMargin = 5 * time.Minute
+
+// FunctionTimeout is the rotation function's timeout, Lambda's largest: a
+// setSecret may wait for CloudFront, probe, and wait out SettleMargin.
+const FunctionTimeout = 15 * time.Minute
 
 // TagKey is the tag on the API keys the rotation creates. IAM lets the
 // rotation create API keys only with it and delete only keys that carry it.
@@ -46,6 +57,7 @@ type Config struct {
 	UsagePlanID    string // ModeAPIKey: the CloudFront_only usage plan
 	BootstrapKeyID string // ModeAPIKey: the CloudFormation-owned first key
 	KeyTag         string // ModeAPIKey: TagKey's value
+	ProbeURL       string // optional: the origin URL to probe
 }
 
 // FromEnv reads the configuration (getenv is os.Getenv in the handler), or
@@ -67,6 +79,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.UsagePlanID, c.BootstrapKeyID, c.KeyTag = need(EnvUsagePlanID), need(EnvBootstrapKeyID), need(EnvKeyTag)
 	default:
 		errs = append(errs, fmt.Errorf("%s is %q, want %s or %s", EnvMode, c.Mode, ModeHeader, ModeAPIKey))
+	}
+	if v := getenv(EnvProbeURL); v != "" {
+		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s %q must be an https URL", EnvProbeURL, v))
+		}
+		c.ProbeURL = v
 	}
 	return c, errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ package main
 // first (CloudFormation-owned) key.
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -44,6 +46,29 @@ type world struct {
 	status   string // CloudFront distribution status
 	etag     int
 	fail     map[string]bool // operations that fail (an outage)
+
+	// Real AWS is not instant, and the fakes model it:
+	//   - the origin applies a change lag after it is made (AWS WAF API
+	//     Reference, UpdateRegexPatternSet: "a few seconds to a number of
+	//     minutes"; API keys likewise reach API Gateway's nodes late);
+	//   - CloudFront's edges may send any value set since the last Deployed
+	//     (CloudFront developer guide, "Distribution status": edges pick a
+	//     change up one by one while the status is InProgress), and the
+	//     status stays InProgress for deployPolls reads of the distribution;
+	//   - the probe target answers from the origin's applied state.
+	now         time.Time     // simulated time
+	lag         time.Duration // origin propagation delay
+	history     []snapshot    // what the origin accepted, from when
+	edges       map[string]bool
+	deployPolls int // GetDistribution reads that find InProgress after an update
+	pollsLeft   int
+	violations  []string // invariant breaks: an edge sends what the origin refuses
+}
+
+// snapshot is what the origin was configured to accept from at on.
+type snapshot struct {
+	at  time.Time
+	set map[string]bool
 }
 
 type version struct {
@@ -72,11 +97,105 @@ func (w *world) originAccepts(value string) bool {
 	return false
 }
 
-// resetOrigin makes the origin accept only current0, as after the first deployment.
+// resetOrigin makes the origin accept only current0, as after the first
+// deployment, since long before the simulation starts.
 func (w *world) resetOrigin() {
 	w.accepted = []string{"^current0$"}
 	w.keys = map[string]*apiKey{"boot": {Name: "FrontDoorKey", Value: "current0", Enabled: true}}
 	w.plan = []string{"boot"}
+	w.history = []snapshot{{at: w.now.Add(-24 * time.Hour), set: w.configured()}}
+}
+
+// configured is the set of values the origin is configured to accept now.
+func (w *world) configured() map[string]bool {
+	out := map[string]bool{}
+	if w.mode == "Header" {
+		for _, p := range w.accepted {
+			out[strings.TrimSuffix(strings.TrimPrefix(p, "^"), "$")] = true
+		}
+		return out
+	}
+	for _, id := range w.plan {
+		if k := w.keys[id]; k.Enabled {
+			out[k.Value] = true
+		}
+	}
+	return out
+}
+
+// changed records a change of the origin's configuration, which it applies
+// lag later.
+func (w *world) changed() {
+	w.writes++
+	w.history = append(w.history, snapshot{at: w.now, set: w.configured()})
+}
+
+// applied is what the origin accepts now: its configuration of lag ago.
+func (w *world) applied() map[string]bool {
+	var set map[string]bool
+	for _, s := range w.history {
+		if !s.at.After(w.now.Add(-w.lag)) {
+			set = s.set
+		}
+	}
+	return set
+}
+
+// check records a break of the invariant: some edge may send a value that
+// the origin, as applied now, refuses.
+func (w *world) check(when string) {
+	applied := w.applied()
+	for v := range w.edges {
+		if !applied[v] {
+			w.violations = append(w.violations, fmt.Sprintf("%s at +%v: an edge may send %q, which the origin refuses", when, w.now.Sub(start), v))
+		}
+	}
+}
+
+// start is the simulation's time zero.
+var start = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// simClock is the world's simulated time: Sleep advances it, checking the
+// invariant at every moment the origin's applied state changes.
+type simClock struct{ w *world }
+
+func (c simClock) Now() time.Time {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	return c.w.now
+}
+
+func (c simClock) Sleep(_ context.Context, d time.Duration) error {
+	w := c.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	end := w.now.Add(d)
+	for {
+		next := end
+		for _, s := range w.history {
+			if at := s.at.Add(w.lag); at.After(w.now) && at.Before(next) {
+				next = at
+			}
+		}
+		w.now = next
+		w.check("sleeping")
+		if !next.Before(end) {
+			return nil
+		}
+	}
+}
+
+// probe answers as the origin does: 403 to a value it does not accept now.
+func (w *world) probe(rw http.ResponseWriter, r *http.Request) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	header := map[string]string{"Header": "X-Origin-Verify", "ApiKey": "x-api-key"}[w.mode]
+	if !w.applied()[r.Header.Get(header)] {
+		rw.WriteHeader(http.StatusForbidden)
+		w.write(rw, `{"message":"Forbidden"}`)
+		return
+	}
+	w.write(rw, `{"message":"Not found"}`)
 }
 
 // write sends body. A fake that cannot answer would make the handler under
@@ -216,7 +335,7 @@ func (w *world) waf(rw http.ResponseWriter, r *http.Request) {
 			w.accepted = append(w.accepted, r.(map[string]any)["RegexString"].(string))
 		}
 		w.lock++
-		w.writes++
+		w.changed()
 		w.writeJSON(rw, map[string]any{"NextLockToken": fmt.Sprint(w.lock)})
 	default:
 		w.jsonError(rw, "WAFInvalidOperationException", "unknown operation "+op)
@@ -271,7 +390,7 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.plan = append(w.plan, kid)
-		w.writes++
+		w.changed()
 		rw.WriteHeader(201)
 		w.writeJSON(rw, map[string]string{"id": kid, "type": "API_KEY"})
 	case "POST /apikeys":
@@ -295,7 +414,7 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 		w.nextKey++
 		kid := fmt.Sprint("k", w.nextKey)
 		w.keys[kid] = &k
-		w.writes++
+		w.changed()
 		rw.WriteHeader(201)
 		w.writeJSON(rw, map[string]any{"id": kid, "name": k.Name, "enabled": k.Enabled})
 	case "GET /apikeys":
@@ -316,7 +435,7 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 		default:
 			delete(w.keys, id)
 			w.plan = slices.DeleteFunc(w.plan, func(s string) bool { return s == id })
-			w.writes++
+			w.changed()
 			rw.WriteHeader(202)
 		}
 	case "PATCH /apikeys/{id}":
@@ -329,7 +448,7 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 				w.keys[id].Enabled = o["value"] == "true"
 			}
 		}
-		w.writes++
+		w.changed()
 		w.writeJSON(rw, map[string]any{"id": id, "enabled": w.keys[id].Enabled})
 	default:
 		w.restError(rw, 400, "BadRequestException", "unknown route "+route)
@@ -375,11 +494,17 @@ func (w *world) cloudFront(rw http.ResponseWriter, r *http.Request) {
 			w.write(rw, fmt.Sprintf(`<ErrorResponse><Error><Code>MalformedXML</Code><Message>%v</Message></Error></ErrorResponse>`, err))
 			return
 		}
-		w.sent, w.status = cfg.Values[0], "InProgress"
+		w.sent, w.status, w.pollsLeft = cfg.Values[0], "InProgress", w.deployPolls
+		w.edges[w.sent] = true // the old values stay on some edges until Deployed
 		w.etag++
 		rw.Header().Set("ETag", fmt.Sprint("E", w.etag))
 		w.write(rw, w.distribution())
 	case "GET":
+		if w.status == "InProgress" {
+			if w.pollsLeft--; w.pollsLeft <= 0 {
+				w.status, w.edges = "Deployed", map[string]bool{w.sent: true}
+			}
+		}
 		w.write(rw, w.distribution())
 	default:
 		rw.WriteHeader(400)
@@ -403,15 +528,24 @@ func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 		mode:     mode,
 		versions: map[string]*version{"v0": {value: "current0", stages: []string{"AWSCURRENT"}}},
 		sent:     "current0", status: "Deployed", fail: map[string]bool{},
+		now: start, edges: map[string]bool{"current0": true}, deployPolls: 1,
 	}
 	w.resetOrigin()
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
 	serve := func(h http.HandlerFunc) string {
-		s := httptest.NewServer(h)
+		// After every call, the invariant must still hold.
+		s := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			h(rw, r)
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.check(r.Method + " " + r.URL.Path)
+		}))
 		t.Cleanup(s.Close)
 		return s.URL
 	}
 	h := newTestHandler(random)
+	h.Clock = simClock{w}
+	h.Probe = &HTTPProber{URL: serve(w.probe) + "/origin-probe", Header: h.Config.HeaderName, Client: http.DefaultClient}
 	h.Secrets = secretsmanager.New(secretsmanager.Options{
 		Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.secretsManager)), RetryMaxAttempts: 1,
 	})
@@ -420,6 +554,7 @@ func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 			WAF: wafv2.New(wafv2.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.waf)), RetryMaxAttempts: 1})}
 	} else {
 		h.Config.HeaderName = "x-api-key"
+		h.Probe.(*HTTPProber).Header = "x-api-key"
 		h.Origin = &APIKeys{UsagePlanID: "plan", Bootstrap: "boot", Tag: keyTag,
 			APIGateway: apigateway.New(apigateway.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.apiGateway)), RetryMaxAttempts: 1})}
 	}

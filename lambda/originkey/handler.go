@@ -19,8 +19,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,11 +67,78 @@ type Handler struct {
 	Secrets    SecretsAPI
 	CloudFront CloudFrontAPI
 	Origin     Origin // what the origin accepts
+	// Probe asks the origin itself whether it accepts a value; nil where the
+	// function cannot reach the origin (a VPC origin), which then relies on
+	// Timing.SettleMargin alone.
+	Probe Prober
 	// Config names the distribution, its origin and the header it sends
 	// (the mode's fields are read into Origin).
 	Config originkey.Config
+	Timing Timing
+	Clock  Clock
 	Random io.Reader
 	Log    *slog.Logger
+}
+
+// Timing bounds the waits of one step. Every wait polls a real signal
+// (CloudFront's status, the origin's answer to probes), except
+// SettleMargin, which the README's rotation timeline explains.
+type Timing struct {
+	// Poll is the interval between two reads of CloudFront's status.
+	Poll time.Duration
+	// Probes is how many probes in a row must find the origin accepting the
+	// pending value (and refusing a random one), ProbeInterval apart.
+	Probes        int
+	ProbeInterval time.Duration
+	// SettleMargin is the least time between making the origin accept a
+	// value and making CloudFront send it. AWS WAF says a change takes "from
+	// a few seconds to a number of minutes" to propagate and may be in
+	// effect in one area and not yet in another (AWS WAF API Reference,
+	// UpdateRegexPatternSet), which probes from one place cannot rule out.
+	SettleMargin time.Duration
+	// MaxWait bounds a step when its context has no deadline; with one, a
+	// step stops waiting Reserve before it.
+	MaxWait time.Duration
+	Reserve time.Duration
+}
+
+// DefaultTiming is the rotation's timing in Lambda, whose timeout the
+// construct sets to 15 minutes (originkey.FunctionTimeout).
+var DefaultTiming = Timing{
+	Poll: 15 * time.Second, Probes: 5, ProbeInterval: 5 * time.Second,
+	SettleMargin: originkey.SettleMargin, MaxWait: 14 * time.Minute, Reserve: 30 * time.Second,
+}
+
+// Clock is the time the handler reads and waits in; tests simulate it.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real time.
+type SystemClock struct{}
+
+// Now implements Clock.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep implements Clock: it waits d, or returns the context's error.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// deadline is when the step must stop waiting.
+func (h *Handler) deadline(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d.Add(-h.Timing.Reserve)
+	}
+	return h.Clock.Now().Add(h.Timing.MaxWait)
 }
 
 // newHandler builds the handler from the environment the construct set,
@@ -90,15 +159,23 @@ func newHandler(getenv func(string) string) (*Handler, error) {
 	} else {
 		origin = &APIKeys{APIGateway: apigateway.NewFromConfig(awsCfg), UsagePlanID: cfg.UsagePlanID, Bootstrap: cfg.BootstrapKeyID, Tag: cfg.KeyTag}
 	}
-	return &Handler{
+	h := &Handler{
 		Secrets: secretsmanager.NewFromConfig(awsCfg), CloudFront: cloudfront.NewFromConfig(awsCfg), Origin: origin,
-		Config: cfg, Random: rand.Reader, Log: lambdamain.Logger(os.Stdout),
-	}, nil
+		Config: cfg, Timing: DefaultTiming, Clock: SystemClock{}, Random: rand.Reader, Log: lambdamain.Logger(os.Stdout),
+	}
+	if cfg.ProbeURL != "" {
+		h.Probe = &HTTPProber{URL: cfg.ProbeURL, Header: cfg.HeaderName, Client: &http.Client{Timeout: 10 * time.Second}}
+	}
+	return h, nil
 }
 
-// ErrNotDeployed makes testSecret fail while CloudFront deploys; Secrets
-// Manager calls the step again later.
-var ErrNotDeployed = errors.New("CloudFront has not finished deploying the pending origin key")
+// ErrNotDeployed is a step that waited as long as it may for CloudFront to
+// finish deploying; Secrets Manager's retry finds the work done so far.
+var ErrNotDeployed = errors.New("CloudFront has not finished deploying")
+
+// ErrNotAccepted is a setSecret that waited as long as it may for the origin
+// to accept the pending value.
+var ErrNotAccepted = errors.New("the origin does not accept the pending origin key yet")
 
 // Handle runs one rotation step.
 func (h *Handler) Handle(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
@@ -171,9 +248,24 @@ func (h *Handler) create(ctx context.Context, ev events.SecretsManagerSecretRota
 	return err
 }
 
-// set makes the origin accept the pending value (keeping what CloudFront
-// sends now), then makes CloudFront send it.
+// set makes CloudFront send the pending value, once the origin surely
+// accepts it:
+//  1. it waits until CloudFront's last change is Deployed, so that no edge
+//     still sends a value older than the one the distribution names;
+//  2. it makes the origin accept {current, pending, the value CloudFront
+//     sends}: nothing any edge may send is dropped;
+//  3. it probes until the origin accepts the pending value (and refuses a
+//     random one) Timing.Probes times in a row, and waits until
+//     Timing.SettleMargin has passed since step 2;
+//  4. only then it points CloudFront's header at the pending value.
+//
+// Every step is idempotent, and a wait that reaches its bound fails the
+// step, which Secrets Manager retries.
 func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+	deadline := h.deadline(ctx)
+	if _, err := h.waitDeployed(ctx, deadline); err != nil {
+		return fmt.Errorf("before changing the origin: %w", err)
+	}
 	current, err := h.value(ctx, ev.SecretID, "AWSCURRENT", "")
 	if err != nil {
 		return fmt.Errorf("reading the current value: %w", err)
@@ -198,7 +290,19 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 		return fmt.Errorf("making the origin accept the pending value: %w", err)
 	}
 	if sent == pending {
-		return nil
+		return nil // a retry: CloudFront was switched after the origin settled
+	}
+	settled := h.Clock.Now().Add(h.Timing.SettleMargin)
+	if err := h.waitAccepted(ctx, pending, deadline); err != nil {
+		return err
+	}
+	if wait := settled.Sub(h.Clock.Now()); wait > 0 {
+		if settled.After(deadline) {
+			return fmt.Errorf("%w: the settle margin ends after this step's deadline", ErrNotAccepted)
+		}
+		if err := h.Clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
 	}
 	header.HeaderValue = aws.String(pending)
 	_, err = h.CloudFront.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{
@@ -207,7 +311,80 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 	if err != nil {
 		return fmt.Errorf("updating the distribution's origin header: %w", err)
 	}
+	h.Log.InfoContext(ctx, "CloudFront now sends the pending origin key")
 	return nil
+}
+
+// waitDeployed polls the distribution until it is Deployed, or deadline,
+// and returns the value it sends.
+func (h *Handler) waitDeployed(ctx context.Context, deadline time.Time) (string, error) {
+	for {
+		d, err := h.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(h.Config.DistributionID)})
+		if err != nil {
+			return "", fmt.Errorf("reading the distribution: %w", err)
+		}
+		_, sent, err := h.originHeader(d.Distribution.DistributionConfig)
+		if err != nil {
+			return "", err
+		}
+		status := aws.ToString(d.Distribution.Status)
+		if status == "Deployed" {
+			return sent, nil
+		}
+		if !h.Clock.Now().Add(h.Timing.Poll).Before(deadline) {
+			return "", fmt.Errorf("%w (status %s)", ErrNotDeployed, status)
+		}
+		if err := h.Clock.Sleep(ctx, h.Timing.Poll); err != nil {
+			return "", err
+		}
+	}
+}
+
+// waitAccepted probes the origin until it accepts pending and refuses a
+// random value Timing.Probes times in a row, or deadline. Without a Probe
+// it returns at once: the settle margin is then all there is.
+func (h *Handler) waitAccepted(ctx context.Context, pending string, deadline time.Time) error {
+	if h.Probe == nil {
+		return nil
+	}
+	// The refused value comes from the system's randomness, not h.Random:
+	// it must differ from pending whatever a test injects.
+	wrong, err := NewKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	for streak := 0; streak < h.Timing.Probes; {
+		ok, err := h.probeOnce(ctx, pending, wrong)
+		switch {
+		case err != nil:
+			h.Log.WarnContext(ctx, "probe failed", "error", err.Error())
+			streak = 0
+		case ok:
+			streak++
+		default:
+			streak = 0
+		}
+		if streak == h.Timing.Probes {
+			break
+		}
+		if !h.Clock.Now().Add(h.Timing.ProbeInterval).Before(deadline) {
+			return fmt.Errorf("%w after probing until the step's deadline", ErrNotAccepted)
+		}
+		if err := h.Clock.Sleep(ctx, h.Timing.ProbeInterval); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// probeOnce is true when the origin accepts pending and refuses wrong.
+func (h *Handler) probeOnce(ctx context.Context, pending, wrong string) (bool, error) {
+	accepted, err := h.Probe.Accepts(ctx, pending)
+	if err != nil || !accepted {
+		return false, err
+	}
+	refused, err := h.Probe.Accepts(ctx, wrong)
+	return !refused, err
 }
 
 // originHeader finds the origin's custom header and the value it sends.
@@ -233,25 +410,19 @@ func (h *Handler) originHeader(cfg *cftypes.DistributionConfig) (*cftypes.Origin
 	return nil, "", fmt.Errorf("origin %s of distribution %s has no %s header", h.Config.OriginID, h.Config.DistributionID, h.Config.HeaderName)
 }
 
-// test succeeds once CloudFront is Deployed sending the pending value.
+// test succeeds once CloudFront is Deployed sending the pending value,
+// polling until then within the step's deadline.
 func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
 	pending, err := h.value(ctx, ev.SecretID, "AWSPENDING", ev.ClientRequestToken)
 	if err != nil {
 		return fmt.Errorf("reading the pending value: %w", err)
 	}
-	d, err := h.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(h.Config.DistributionID)})
-	if err != nil {
-		return fmt.Errorf("reading the distribution: %w", err)
-	}
-	_, sent, err := h.originHeader(d.Distribution.DistributionConfig)
+	sent, err := h.waitDeployed(ctx, h.deadline(ctx))
 	if err != nil {
 		return err
 	}
 	if sent != pending {
 		return fmt.Errorf("the distribution does not send the pending origin key: setSecret has not run")
-	}
-	if status := aws.ToString(d.Distribution.Status); status != "Deployed" {
-		return fmt.Errorf("%w (status %s)", ErrNotDeployed, status)
 	}
 	return nil
 }

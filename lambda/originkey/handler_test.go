@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -22,9 +23,15 @@ func modes(t *testing.T, test func(t *testing.T, mode string)) {
 	}
 }
 
+// testTiming is DefaultTiming with fewer probes: the suite runs in
+// simulated time, so the waits cost nothing.
+var testTiming = Timing{Poll: 15 * time.Second, Probes: 3, ProbeInterval: 5 * time.Second,
+	SettleMargin: originkey.SettleMargin, MaxWait: 14 * time.Minute, Reserve: 30 * time.Second}
+
 func newTestHandler(random string) *Handler {
 	return &Handler{
 		Config: originkey.Config{DistributionID: "DIST", OriginID: "api", HeaderName: "X-Origin-Verify"},
+		Timing: testTiming,
 		Random: strings.NewReader(strings.Repeat(random, 1000)),
 		Log:    slog.New(slog.DiscardHandler),
 	}
@@ -74,11 +81,21 @@ func TestAFullRotationKeepsEveryRequestAccepted(t *testing.T) {
 		if len(pending) != KeyLength || w.sent != pending || !w.originAccepts("current0") || !w.originAccepts(pending) {
 			t.Fatalf("after setSecret: sent %q, accepted %v %v", w.sent, w.accepted, w.plan)
 		}
-		// CloudFront is still deploying: testSecret fails, without sleeping.
+		// CloudFront deploys for longer than a step may wait: testSecret
+		// fails at its bound (Secrets Manager retries it), not before.
+		w.mu.Lock()
+		w.pollsLeft = 1000
+		before := w.now
+		w.mu.Unlock()
 		if err := run(t, w, h, "testSecret"); !errors.Is(err, ErrNotDeployed) {
 			t.Fatalf("testSecret while InProgress: %v", err)
 		}
-		w.status = "Deployed"
+		if waited := (simClock{w}).Now().Sub(before); waited < testTiming.MaxWait-testTiming.Poll || waited > testTiming.MaxWait {
+			t.Errorf("testSecret gave up after %v, want its bound %v", waited, testTiming.MaxWait)
+		}
+		w.mu.Lock()
+		w.pollsLeft = 3
+		w.mu.Unlock()
 		for _, s := range []string{"testSecret", "finishSecret"} {
 			if err := run(t, w, h, s); err != nil {
 				t.Fatalf("%s: %v", s, err)
@@ -354,4 +371,110 @@ func TestNewHandlerBuildsTheModesOriginFromTheContract(t *testing.T) {
 	if _, err := newHandler(getenv(originkey.ModeAPIKey)); err != nil {
 		t.Errorf("ApiKey mode does not need %s: %v", originkey.EnvPatternSetID, err)
 	}
+}
+
+// rotate runs the four steps of rotation token as Secrets Manager does,
+// retrying a step that fails (up to 5 times), and fails the test on any
+// break of the invariant the fakes record.
+func rotate(t *testing.T, w *world, h *Handler, token string) {
+	t.Helper()
+	w.mu.Lock()
+	w.versions[token] = &version{stages: []string{"AWSPENDING"}}
+	w.mu.Unlock()
+	for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
+		var err error
+		for try := 0; try < 5; try++ {
+			if err = h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: token}); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("%s %s: %v", token, s, err)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.violations) > 0 {
+		t.Fatalf("%s: %d breaks of the invariant, first: %s", token, len(w.violations), w.violations[0])
+	}
+}
+
+// The invariant holds under the delays of real AWS: whatever the origin's
+// propagation delay (0, 5 s, 2 min) and however long CloudFront deploys (1
+// or 20 polls), at no simulated moment may an edge send a value the origin
+// refuses, over five rotations in a row.
+func TestTheInvariantHoldsUnderOriginLagAndSlowDeployments(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		for _, lag := range []time.Duration{0, 5 * time.Second, 2 * time.Minute} {
+			for _, polls := range []int{1, 20} {
+				t.Run(fmt.Sprintf("lag %v, %d polls", lag, polls), func(t *testing.T) {
+					w, h := newWorld(t, mode, "\x07")
+					w.lag, w.deployPolls = lag, polls
+					for i := 1; i <= 5; i++ {
+						h.Random = strings.NewReader(strings.Repeat(string(rune(i+20)), 1000))
+						rotate(t, w, h, fmt.Sprint("v", i))
+					}
+					w.mu.Lock()
+					defer w.mu.Unlock()
+					if !slices.Contains(w.versions["v5"].stages, "AWSCURRENT") || w.sent != w.versions["v5"].value || w.configured()["current0"] {
+						t.Errorf("after five rotations: sent %q, v5 %v, accepted %v", w.sent, w.versions["v5"].stages, w.configured())
+					}
+				})
+			}
+		}
+	})
+}
+
+// setSecret starts only once the previous change is Deployed: the values
+// edges still send are never dropped.
+func TestSetSecretWaitsForThePreviousDeployment(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x09")
+		w.lag = time.Minute
+		// A deployment of someone else's is under way, from "stale" to
+		// "drift": some edges still send stale, which the origin accepts but
+		// a rotation starting now would drop.
+		w.mu.Lock()
+		w.accepted = append(w.accepted, "^drift$", "^stale$")
+		if mode == "ApiKey" {
+			for _, v := range []string{"drift", "stale"} {
+				w.keys[v] = &apiKey{Name: v, Value: v, Enabled: true, Tags: map[string]string{TagKey: keyTag}}
+				w.plan = append(w.plan, v)
+			}
+		}
+		w.history = append(w.history, snapshot{at: w.now.Add(-time.Hour), set: w.configured()})
+		w.sent, w.status, w.pollsLeft, w.edges = "drift", "InProgress", 10, map[string]bool{"stale": true, "drift": true}
+		w.mu.Unlock()
+		rotate(t, w, h, "v1")
+	})
+}
+
+// Without a probe (a VPC origin the function cannot reach), the settle
+// margin alone keeps the invariant while the origin's delay stays under it;
+// a delay past it is the residual risk the README states.
+func TestWithoutProbesTheSettleMarginCarriesTheInvariant(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x0b")
+		h.Probe = nil
+		w.lag = 4 * time.Minute
+		rotate(t, w, h, "v1")
+
+		w, h = newWorld(t, mode, "\x0b")
+		h.Probe = nil
+		w.lag = originkey.SettleMargin + time.Minute
+		w.mu.Lock()
+		w.versions["v1"] = &version{stages: []string{"AWSPENDING"}}
+		w.mu.Unlock()
+		for _, s := range []string{"createSecret", "setSecret"} {
+			if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: "v1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		simClock{w}.Sleep(context.Background(), time.Minute) //nolint:errcheck // the simulated clock never fails
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if len(w.violations) == 0 {
+			t.Error("with an origin slower than the margin and no probe, the model must show the break")
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,6 +20,39 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/internal/originkey"
 )
+
+// Prober asks the origin whether it accepts a value as the origin key.
+type Prober interface {
+	Accepts(ctx context.Context, value string) (bool, error)
+}
+
+// HTTPProber sends GET URL with the origin key header. The origin's check
+// answers a refused key with 403 (the web ACL's block in Header mode, API
+// Gateway's Forbidden for a bad API key in ApiKey mode); any other answer,
+// a 404 included, means the key got through.
+type HTTPProber struct {
+	URL    string
+	Header string
+	Client *http.Client
+}
+
+// Accepts implements Prober.
+func (p *HTTPProber) Accepts(ctx context.Context, value string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set(p.Header, value)
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer func() { _ = resp.Body.Close() }() // nothing is read from it
+	if resp.StatusCode >= 500 {
+		return false, fmt.Errorf("probe %s: status %d", p.URL, resp.StatusCode)
+	}
+	return resp.StatusCode != http.StatusForbidden, nil
+}
 
 // Origin is what the origin accepts. Accept makes it accept exactly the given
 // values (among the ones the rotation manages); it is idempotent.
