@@ -438,6 +438,12 @@ func (w *world) apiGateway(rw http.ResponseWriter, r *http.Request) {
 			w.changed()
 			rw.WriteHeader(202)
 		}
+	case "GET /apikeys/{id}":
+		if id != "boot" { // the rotation may read the first key only
+			w.restError(rw, 403, "AccessDeniedException", "only the first key may be read")
+			return
+		}
+		w.writeJSON(rw, map[string]any{"id": id, "name": w.keys[id].Name, "enabled": w.keys[id].Enabled})
 	case "PATCH /apikeys/{id}":
 		if id != "boot" {
 			w.restError(rw, 403, "AccessDeniedException", "only the first key may be updated")

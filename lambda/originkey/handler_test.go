@@ -478,3 +478,93 @@ func TestWithoutProbesTheSettleMarginCarriesTheInvariant(t *testing.T) {
 		}
 	})
 }
+
+// Only the rotation's own entries change: a regex of someone else's in the
+// pattern set, and a key of someone else's in the usage plan, survive
+// rotations.
+func TestForeignPatternsAndKeysSurviveRotations(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x0d")
+		w.mu.Lock()
+		w.accepted = append(w.accepted, "^partner-[0-9]+$")
+		w.keys["theirs"] = &apiKey{Name: "partner", Value: "their-value", Enabled: true}
+		w.plan = append(w.plan, "theirs")
+		w.history = append(w.history, snapshot{at: w.now.Add(-time.Hour), set: w.configured()})
+		w.mu.Unlock()
+		for i := 1; i <= 3; i++ {
+			h.Random = strings.NewReader(strings.Repeat(string(rune(i+40)), 1000))
+			rotate(t, w, h, fmt.Sprint("v", i))
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if mode == "Header" && !slices.Contains(w.accepted, "^partner-[0-9]+$") {
+			t.Errorf("the foreign regex was dropped: %v", w.accepted)
+		}
+		if mode == "ApiKey" && (w.keys["theirs"] == nil || !slices.Contains(w.plan, "theirs")) {
+			t.Errorf("the foreign key was touched: %v %v", w.keys, w.plan)
+		}
+	})
+}
+
+// After an operator moves AWSCURRENT back to an older version, the next
+// rotation makes the origin accept that value again; in ApiKey mode the
+// first key, which rotations disabled, is enabled again, not duplicated.
+func TestAnOperatorRollbackIsAcceptedAgain(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x0f")
+		for i := 1; i <= 2; i++ {
+			h.Random = strings.NewReader(strings.Repeat(string(rune(i+50)), 1000))
+			rotate(t, w, h, fmt.Sprint("v", i))
+		}
+		w.mu.Lock()
+		if w.configured()["current0"] {
+			t.Fatal("two rotations on, the first value must no longer be accepted")
+		}
+		// update-secret-version-stage --version-stage AWSCURRENT --move-to-version-id v0
+		w.versions["v2"].stages = []string{"AWSPREVIOUS"}
+		w.versions["v1"].stages = []string{}
+		w.versions["v0"].stages = []string{"AWSCURRENT"}
+		w.mu.Unlock()
+		h.Random = strings.NewReader(strings.Repeat("\x3c", 1000))
+		rotate(t, w, h, "v3")
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.configured()["current0"] {
+			t.Errorf("the rolled-back value is not accepted again: %v", w.configured())
+		}
+		if mode == "ApiKey" {
+			n := 0
+			for _, k := range w.keys {
+				if k.Value == "current0" {
+					n++
+				}
+			}
+			if n != 1 || !w.keys["boot"].Enabled {
+				t.Errorf("want the first key enabled again, once: %d keys of current0, boot %+v", n, w.keys["boot"])
+			}
+		}
+	})
+}
+
+// A rotation abandoned after CloudFront was switched (its version no longer
+// AWSPENDING, as after cancel-rotate-secret), then a new rotation: the value
+// CloudFront sends stays accepted until the new one is out.
+func TestAnAbandonedRotationThenANewOne(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x11")
+		w.lag = time.Minute
+		w.mu.Lock()
+		w.versions["v1"] = &version{stages: []string{"AWSPENDING"}}
+		w.mu.Unlock()
+		for _, s := range []string{"createSecret", "setSecret"} {
+			if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: "v1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.mu.Lock()
+		w.versions["v1"].stages = []string{}
+		w.mu.Unlock()
+		h.Random = strings.NewReader(strings.Repeat("\x22", 1000))
+		rotate(t, w, h, "v2")
+	})
+}

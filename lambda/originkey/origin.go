@@ -76,7 +76,13 @@ type PatternSet struct {
 	Scope waftypes.Scope // REGIONAL
 }
 
-// Accept sets the pattern set to exactly the values' patterns, if it differs.
+// managedPattern is the shape of the patterns the rotation manages: the
+// exact match of a value of letters and digits, as origin keys are. Any
+// other regex in the set is someone else's, and survives every rotation.
+var managedPattern = regexp.MustCompile(`^\^[A-Za-z0-9]+\$$`)
+
+// Accept makes the pattern set's managed patterns exactly the values'
+// patterns, keeping every other regex, if that changes anything.
 func (p *PatternSet) Accept(ctx context.Context, values []string) error {
 	out, err := p.WAF.GetRegexPatternSet(ctx, &wafv2.GetRegexPatternSetInput{
 		Name: aws.String(p.Name), Id: aws.String(p.ID), Scope: p.Scope,
@@ -87,9 +93,14 @@ func (p *PatternSet) Accept(ctx context.Context, values []string) error {
 	want := Patterns(values)
 	var have []string
 	for _, r := range out.RegexPatternSet.RegularExpressionList {
-		have = append(have, aws.ToString(r.RegexString))
+		re := aws.ToString(r.RegexString)
+		have = append(have, re)
+		if !managedPattern.MatchString(re) && !slices.Contains(want, re) {
+			want = append(want, re)
+		}
 	}
 	sort.Strings(have)
+	sort.Strings(want)
 	if slices.Equal(have, want) {
 		return nil
 	}
@@ -133,6 +144,7 @@ type APIGatewayAPI interface {
 	apigateway.GetUsagePlanKeysAPIClient
 	CreateApiKey(context.Context, *apigateway.CreateApiKeyInput, ...func(*apigateway.Options)) (*apigateway.CreateApiKeyOutput, error)
 	GetApiKeys(context.Context, *apigateway.GetApiKeysInput, ...func(*apigateway.Options)) (*apigateway.GetApiKeysOutput, error)
+	GetApiKey(context.Context, *apigateway.GetApiKeyInput, ...func(*apigateway.Options)) (*apigateway.GetApiKeyOutput, error)
 	UpdateApiKey(context.Context, *apigateway.UpdateApiKeyInput, ...func(*apigateway.Options)) (*apigateway.UpdateApiKeyOutput, error)
 	DeleteApiKey(context.Context, *apigateway.DeleteApiKeyInput, ...func(*apigateway.Options)) (*apigateway.DeleteApiKeyOutput, error)
 	CreateUsagePlanKey(context.Context, *apigateway.CreateUsagePlanKeyInput,
@@ -175,6 +187,13 @@ func (a *APIKeys) Accept(ctx context.Context, values []string) error {
 	for _, k := range planKeys {
 		id := aws.ToString(k.Id)
 		switch {
+		case id == a.Bootstrap && slices.Contains(values, aws.ToString(k.Value)):
+			// A rollback to the first value: a disabled key accepts nothing,
+			// and a second key of the same value would be refused (API key
+			// values are unique: CreateApiKey answers 409), so enable it.
+			if err := a.enableBootstrap(ctx); err != nil {
+				return err
+			}
 		case slices.Contains(values, aws.ToString(k.Value)):
 		case id == a.Bootstrap:
 			_, err := a.APIGateway.UpdateApiKey(ctx, &apigateway.UpdateApiKeyInput{ApiKey: aws.String(id),
@@ -188,6 +207,23 @@ func (a *APIKeys) Accept(ctx context.Context, values []string) error {
 				return fmt.Errorf("deleting the old API key %s: %w", id, err)
 			}
 		}
+	}
+	return nil
+}
+
+// enableBootstrap enables the first key if a rotation disabled it.
+func (a *APIKeys) enableBootstrap(ctx context.Context) error {
+	k, err := a.APIGateway.GetApiKey(ctx, &apigateway.GetApiKeyInput{ApiKey: aws.String(a.Bootstrap)})
+	if err != nil {
+		return fmt.Errorf("reading the first API key: %w", err)
+	}
+	if k.Enabled {
+		return nil
+	}
+	_, err = a.APIGateway.UpdateApiKey(ctx, &apigateway.UpdateApiKeyInput{ApiKey: aws.String(a.Bootstrap),
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/enabled"), Value: aws.String("true")}}})
+	if err != nil {
+		return fmt.Errorf("enabling the first API key again: %w", err)
 	}
 	return nil
 }
