@@ -63,6 +63,8 @@ type world struct {
 	deployPolls int // GetDistribution reads that find InProgress after an update
 	pollsLeft   int
 	violations  []string // invariant breaks: an edge sends what the origin refuses
+	calls       int      // requests served, of every fake
+	failCall    int      // the request number that fails once with a 500 (0: none)
 }
 
 // snapshot is what the origin was configured to accept from at on.
@@ -541,6 +543,14 @@ func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 	serve := func(h http.HandlerFunc) string {
 		// After every call, the invariant must still hold.
 		s := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			w.mu.Lock()
+			w.calls++
+			failNow := w.calls == w.failCall
+			w.mu.Unlock()
+			if failNow { // an internal error of the service, once
+				rw.WriteHeader(http.StatusInternalServerError)
+				return
+			}
 			h(rw, r)
 			w.mu.Lock()
 			defer w.mu.Unlock()

@@ -568,3 +568,27 @@ func TestAnAbandonedRotationThenANewOne(t *testing.T) {
 		rotate(t, w, h, "v2")
 	})
 }
+
+// Any one call failing once (an internal error of Secrets Manager,
+// CloudFront, WAF, API Gateway or the probe) fails at most its step, which
+// Secrets Manager retries; the rotation completes and the invariant holds.
+func TestAnyCallFailingOnceIsSurvived(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x13")
+		w.lag = 5 * time.Second
+		rotate(t, w, h, "v1")
+		w.mu.Lock()
+		calls := w.calls
+		w.mu.Unlock()
+		for n := 1; n <= calls; n++ {
+			w, h := newWorld(t, mode, "\x13")
+			w.lag, w.failCall = 5*time.Second, n
+			rotate(t, w, h, "v1")
+			w.mu.Lock()
+			if w.sent != w.versions["v1"].value || !slices.Contains(w.versions["v1"].stages, "AWSCURRENT") {
+				t.Errorf("call %d failing once: sent %q, v1 %v", n, w.sent, w.versions["v1"].stages)
+			}
+			w.mu.Unlock()
+		}
+	})
+}
