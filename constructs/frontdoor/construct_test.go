@@ -380,7 +380,7 @@ func TestTheRotationLambdaMayTouchOnlyItsOwnResources(t *testing.T) {
 		`"::/apikeys"]]},"Sid":"CreateOnlyTaggedApiKeys"`,
 		`"Action":"apigateway:DELETE","Condition":{"StringEquals":{"aws:ResourceTag/blueprints:origin-key":"FrontDoorApiKey`,
 		`"::/apikeys/*"]]},"Sid":"DeleteOnlyTaggedApiKeys"`,
-		`"Action":"apigateway:PATCH","Effect":"Allow",` +
+		`"Action":["apigateway:GET","apigateway:PATCH"],"Effect":"Allow",` +
 			`"Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":apigateway:",{"Ref":"AWS::Region"},"::/apikeys/",{"Ref":"FrontDoorApiKey`,
 		`"::/usageplans/",{"Ref":"FrontDoorUsagePlan`,
 	} {
@@ -505,7 +505,7 @@ var vpcOrigin = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("FrontDoorVpcOrigin"), usEast1)
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 	lb := elbv2.NewApplicationLoadBalancer(stack, jsii.String("Lb"), &elbv2.ApplicationLoadBalancerProps{Vpc: vpc})
-	frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{LoadBalancer: lb, UseVpcOrigin: jsii.Bool(true)})
+	doors[*stack.StackName()] = frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{LoadBalancer: lb, UseVpcOrigin: jsii.Bool(true)})
 	return stack
 })
 
@@ -526,5 +526,33 @@ func TestAnAlbCanBeReachedThroughAVpcOrigin(t *testing.T) {
 func TestSuite(t *testing.T) {
 	for _, r := range []*assertions.Result{header(t), apiKey(t), alb(t)} {
 		t.Run(r.ID, func(t *testing.T) { assertions.Suite(t, r) })
+	}
+}
+
+// The rotation probes the origin before CloudFront sends a new key: a
+// REST API gets GET /origin-probe (MOCK, guarded by the origin check), an
+// ALB its own domain name; a VPC origin, which the function cannot reach,
+// gets no probe. The function may run 15 minutes.
+func TestTheRotationProbesTheOriginAndMayWaitFifteenMinutes(t *testing.T) {
+	for _, r := range []*assertions.Result{header(t), apiKey(t)} {
+		assertions.HasResourceProperties(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "origin-probe"})
+		assertions.HasResourceProperties(t, r, "AWS::ApiGateway::Method", map[string]any{
+			"HttpMethod": "GET", "ResourceId": map[string]any{"Ref": assertions.LogicalID(doors[r.ID].ProbeMethod.Resource())},
+			"Integration": map[string]any{"Type": "MOCK"},
+		})
+		fn := assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(doors[r.ID].RotationFunction.Function)]["Properties"].(map[string]any)
+		probe := assertions.JSON(fn["Environment"].(map[string]any)["Variables"].(map[string]any)["PROBE_URL"])
+		if fn["Timeout"] != 900.0 || !strings.Contains(probe, ".execute-api.") || !strings.HasSuffix(probe, `"/origin-probe"]]}`) {
+			t.Errorf("%s: timeout %v, PROBE_URL %s", r.ID, fn["Timeout"], probe)
+		}
+	}
+	fn := assertions.Find(alb(t), "AWS::Lambda::Function", nil)[assertions.LogicalID(doors["FrontDoorAlb"].RotationFunction.Function)]
+	if v := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)["PROBE_URL"]; v != "https://origin.example.com/origin-probe" {
+		t.Errorf("ALB probe URL %v", v)
+	}
+	r := vpcOrigin(t)
+	fn = assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(doors[r.ID].RotationFunction.Function)]
+	if _, ok := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)["PROBE_URL"]; ok {
+		t.Error("a VPC origin cannot be probed from the function")
 	}
 }

@@ -86,6 +86,10 @@ type FrontDoor struct {
 	OriginWebAcl            awswafv2.CfnWebACL
 	OriginWebAclAssociation awswafv2.CfnWebACLAssociation
 
+	// ProbeMethod is GET /origin-probe on a REST API origin, which the
+	// rotation probes (see ProbePath), or nil.
+	ProbeMethod awsapigateway.Method
+
 	// ModeApiKey: UsagePlan (CloudFront_only) on the stage, the first ApiKey
 	// (the secret's value at the first deployment) and its UsagePlanKey.
 	UsagePlan    awsapigateway.UsagePlan
@@ -135,8 +139,20 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 		f.buildApiKey(c, key)
 		env[originkey.EnvUsagePlanID], env[originkey.EnvBootstrapKeyID], env[originkey.EnvKeyTag] = f.UsagePlan.UsagePlanId(), f.ApiKey.Ref(), f.keyTag()
 	}
-	// The handler refuses an incomplete environment at start; refuse it here first.
-	if _, err := originkey.FromEnv(func(k string) string { return ptr.Or(env[k], "") }); err != nil {
+	if probe := f.buildProbe(c); probe != nil {
+		env[originkey.EnvProbeURL] = probe
+	}
+	// The handler refuses an incomplete environment at start; refuse it here
+	// first. A value known only at deployment (a token) stands for itself
+	// with a well-formed placeholder.
+	getenv := func(k string) string {
+		v := ptr.Or(env[k], "")
+		if k == originkey.EnvProbeURL && v != "" && *awscdk.Token_IsUnresolved(&v) {
+			return "https://origin.invalid/" + ProbePath
+		}
+		return v
+	}
+	if _, err := originkey.FromEnv(getenv); err != nil {
 		panic(fmt.Sprintf("frontdoor.NewFrontDoor %q: the rotation handler's environment: %v", id, err))
 	}
 	f.buildRotation(c, env)
@@ -332,7 +348,9 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 		Entry:       jsii.String("originkey"),
 		Description: jsii.String("Rotates the front door's origin key without dropping requests (" + string(c.Mode) + " mode)"),
 		Environment: &env,
-		Timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
+		// setSecret may wait for CloudFront, probe the origin and wait out
+		// the settle margin: Lambda's largest timeout.
+		Timeout: awscdk.Duration_Seconds(jsii.Number(originkey.FunctionTimeout.Seconds())),
 	})
 	f.RotationSchedule = f.Secret.AddRotationSchedule(jsii.String("RotationSchedule"), &awssecretsmanager.RotationScheduleOptions{
 		RotationLambda:            f.RotationFunction.Function,
@@ -375,8 +393,9 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 		Sid: jsii.String("DeleteOnlyTaggedApiKeys"), Actions: jsii.Strings("apigateway:DELETE"), Resources: &[]*string{apigw("/apikeys/*")},
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + KeyTagKey: tag}},
 	}))
-	// Disable (never delete) the CloudFormation-owned first key.
-	role.AddToPrincipalPolicy(stmt([]string{"apigateway:PATCH"}, apigw("/apikeys/"+*f.ApiKey.Ref())))
+	// Disable (never delete) the CloudFormation-owned first key, and read
+	// and enable it again after a rollback to its value.
+	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET", "apigateway:PATCH"}, apigw("/apikeys/"+*f.ApiKey.Ref())))
 	// Find a key a retried step created by its name (names only: the handler
 	// never asks for values), and manage this usage plan's keys.
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET"}, apigw("/apikeys"), apigw(*planKeys)))
