@@ -547,7 +547,8 @@ func TestTheRotationProbesTheOriginAndMayWaitFifteenMinutes(t *testing.T) {
 		}
 	}
 	fn := assertions.Find(alb(t), "AWS::Lambda::Function", nil)[assertions.LogicalID(doors["FrontDoorAlb"].RotationFunction.Function)]
-	if v := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)["PROBE_URL"]; v != "https://origin.example.com/origin-probe" {
+	vars := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if v := vars["PROBE_URL"]; v != "https://origin.example.com/origin-probe" {
 		t.Errorf("ALB probe URL %v", v)
 	}
 	r := vpcOrigin(t)
