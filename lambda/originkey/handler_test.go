@@ -592,3 +592,34 @@ func TestAnyCallFailingOnceIsSurvived(t *testing.T) {
 		}
 	})
 }
+
+// A rotation found half done (AWSPENDING on a version CloudFront already
+// sends) completes when Secrets Manager runs it again from createSecret.
+func TestAHalfDoneRotationCompletesWhenRunAgain(t *testing.T) {
+	modes(t, func(t *testing.T, mode string) {
+		w, h := newWorld(t, mode, "\x15")
+		w.lag, w.deployPolls = 30*time.Second, 5
+		w.mu.Lock()
+		w.versions["v1"] = &version{stages: []string{"AWSPENDING"}}
+		w.mu.Unlock()
+		step := func(s string) error {
+			return h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: "v1"})
+		}
+		for _, s := range []string{"createSecret", "setSecret"} {
+			if err := step(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The rotation stopped here; later Secrets Manager runs it again.
+		for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
+			if err := step(s); err != nil {
+				t.Fatalf("again, %s: %v", s, err)
+			}
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if len(w.violations) > 0 || !slices.Contains(w.versions["v1"].stages, "AWSCURRENT") || w.sent != w.versions["v1"].value {
+			t.Errorf("violations %v, v1 %v, sent %q", w.violations, w.versions["v1"].stages, w.sent)
+		}
+	})
+}
