@@ -31,10 +31,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -95,6 +99,19 @@ type FrontDoor struct {
 	UsagePlan    awsapigateway.UsagePlan
 	ApiKey       awsapigateway.CfnApiKey
 	UsagePlanKey awsapigateway.CfnUsagePlanKey
+
+	// RotationAlarms receives rotation failures: RotationFailedRule's
+	// Secrets Manager events and RotationErrorsAlarm's state changes. It is
+	// Props.ExistingAlarmTopic, or a new topic encrypted with
+	// RotationAlarmsKey (nil with an existing topic). Subscribe to it.
+	RotationAlarms    awssns.ITopic
+	RotationAlarmsKey awskms.Key
+	// RotationFailedRule sends Secrets Manager's failure events for Secret
+	// to RotationAlarms.
+	RotationFailedRule awsevents.Rule
+	// RotationErrorsAlarm notifies RotationAlarms when RotationFunction
+	// fails.
+	RotationErrorsAlarm awscloudwatch.Alarm
 }
 
 // NewFrontDoor builds the front door. It panics with a message naming the
@@ -156,6 +173,7 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 		panic(fmt.Sprintf("frontdoor.NewFrontDoor %q: the rotation handler's environment: %v", id, err))
 	}
 	f.buildRotation(c, env)
+	f.buildRotationAlarms(c)
 	if c.RestApi != nil {
 		// Methods and stage settings can still change after this: check them at synth.
 		f.Node().AddValidation(&restApiChecks{id: id, api: c.RestApi, mode: c.Mode})

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
 	"github.com/blueprints-cdk/blueprints/internal/originkey"
@@ -120,7 +121,22 @@ type Props struct {
 	CachePolicy awscloudfront.ICachePolicy
 	// ResponseHeadersPolicy replaces the managed SecurityHeadersPolicy.
 	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
-	// RemovalPolicy of the secret and the log bucket. Default: RETAIN.
+
+	// ExistingAlarmTopic receives the rotation failure notifications (see
+	// FrontDoor.RotationAlarms) instead of a new topic, and no key is created
+	// for it. It must be in the stack's Region: an EventBridge rule's targets
+	// must be in the rule's Region (AWS re:Post Knowledge Center,
+	// sns-not-getting-eventbridge-notification). Its access policy, and its
+	// key policy if it is encrypted, are the caller's, and the construct
+	// changes neither: they must let events.amazonaws.com and
+	// cloudwatch.amazonaws.com publish (sns:Publish, and kms:GenerateDataKey*
+	// and kms:Decrypt on its key, which cannot be the AWS-managed aws/sns
+	// key), as the construct's own topic's do. Default: a new topic,
+	// encrypted with a new customer-managed key.
+	ExistingAlarmTopic awssns.ITopic
+
+	// RemovalPolicy of the secret, the log bucket and the alarm topic's key.
+	// Default: RETAIN.
 	RemovalPolicy *awscdk.RemovalPolicy
 }
 
@@ -183,6 +199,11 @@ func resolve(p *Props, region *string) (*config, error) {
 	}
 	if err := checkLogRegion(logRegion, logBucket); err != nil {
 		return nil, err
+	}
+	if t := p.ExistingAlarmTopic; t != nil && !*awscdk.Token_IsUnresolved(t.Env().Region) && !*awscdk.Token_IsUnresolved(region) &&
+		*t.Env().Region != *region {
+		return nil, fmt.Errorf("Props.ExistingAlarmTopic is in %s and this stack in %s: the rotation failure rule (EventBridge) "+
+			"can publish only to a topic in its own Region", *t.Env().Region, *region)
 	}
 	c.header = map[Mode]string{ModeHeader: HeaderName, ModeApiKey: ApiKeyHeaderName}[c.Mode]
 	if c.CachePolicy == nil {
