@@ -174,6 +174,7 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 	}
 	f.buildRotation(c, env)
 	f.buildRotationAlarms(c)
+	f.pinFirstApiKey()
 	if c.RestApi != nil {
 		// Methods and stage settings can still change after this: check them at synth.
 		f.Node().AddValidation(&restApiChecks{id: id, api: c.RestApi, mode: c.Mode})
