@@ -69,6 +69,10 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 		Description: jsii.String("The REST API's stage URL, direct: its web ACL answers 403 to requests that did not come through CloudFront"),
 		Value:       s.Comments.CreatedRestApi.Url(),
 	})
+	awscdk.NewCfnOutput(stack, jsii.String("RotationAlarmsTopicArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Subscribe to this topic to hear of failed origin-key rotations"),
+		Value:       s.FrontDoor.RotationAlarms.TopicArn(),
+	})
 	return s
 }
 

@@ -91,6 +91,10 @@ func TestTheAPIIsBehindTheFrontDoor(t *testing.T) {
 			"https://", map[string]any{"Fn::GetAtt": []any{assertions.OnlyLogicalID(t, r, "AWS::CloudFront::Distribution", nil), "DomainName"}}, "/",
 		}}}})
 		assertions.HasOutput(t, r, "ApiUrl", map[string]any{"Value": assertions.AnyValue()})
+		// Rotation failures go to a topic of the front door's, to subscribe to.
+		assertions.HasOutput(t, r, "RotationAlarmsTopicArn", map[string]any{"Value": map[string]any{
+			"Ref": assertions.OnlyLogicalID(t, r, "AWS::SNS::Topic", nil),
+		}})
 	}
 	// In us-east-1 the stack holds its edge web ACL.
 	assertions.HasResourceProperties(t, apiStack(t), "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
