@@ -237,3 +237,14 @@ func TestBadPropsFailWithAClearMessage(t *testing.T) {
 func TestFargateSuite(t *testing.T) { assertions.Suite(t, fargate(t)) }
 
 func TestEc2Suite(t *testing.T) { assertions.Suite(t, bridge(t)) }
+
+// The access-log bucket is versioned, so its noncurrent versions expire too:
+// otherwise nothing would ever leave it.
+func TestAccessLogsExpireFullyNoncurrentVersionsIncluded(t *testing.T) {
+	assertions.HasResourceProperties(t, fargate(t), "AWS::S3::Bucket", map[string]any{
+		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"LifecycleConfiguration": map[string]any{"Rules": []any{map[string]any{
+			"ExpirationInDays": 365.0, "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 30.0}, "Status": "Enabled",
+		}}},
+	})
+}

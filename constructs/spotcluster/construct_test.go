@@ -85,7 +85,7 @@ func TestPricesWeightsAndAnOnDemandBase(t *testing.T) {
 func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t *testing.T) {
 	r := fleet(t)
 	data := assertions.OnlyProperties(t, r, "AWS::EC2::LaunchTemplate", nil)["LaunchTemplateData"].(map[string]any)
-	if fmt.Sprint(data["MetadataOptions"]) != "map[HttpTokens:required]" {
+	if fmt.Sprint(data["MetadataOptions"]) != "map[HttpPutResponseHopLimit:1 HttpTokens:required]" {
 		t.Errorf("metadata options: %v", data["MetadataOptions"])
 	}
 	bd := data["BlockDeviceMappings"].([]any)[0].(map[string]any)
@@ -95,7 +95,9 @@ func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t
 	userData := assertions.JSON(data["UserData"])
 	cluster := assertions.OnlyLogicalID(t, r, "AWS::ECS::Cluster", nil)
 	for _, want := range []string{
-		`"#!/bin/bash\necho ECS_CLUSTER=",{"Ref":"` + cluster + `"}," >> /etc/ecs/ecs.config\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"`,
+		`"#!/bin/bash\necho ECS_CLUSTER=",{"Ref":"` + cluster + `"}," >> /etc/ecs/ecs.config\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n`,
+		// Containers behind Docker's bridge cannot reach the instance metadata.
+		`\niptables --insert FORWARD 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP\n`,
 	} {
 		if !strings.Contains(userData, want) {
 			t.Errorf("user data %s lacks %s", userData, want)
@@ -187,3 +189,45 @@ func TestArchitectureOf(t *testing.T) {
 
 func TestSuite(t *testing.T)      { assertions.Suite(t, fleet(t)) }
 func TestMixedSuite(t *testing.T) { assertions.Suite(t, mixed(t)) }
+
+// Spot draining is the agent calling UpdateContainerInstancesState on its
+// own container instance: granted on container-instance ARNs of this
+// cluster, with the ecs:cluster condition, not on the cluster ARN.
+func TestTheAgentMayDrainItsInstanceOnASpotInterruption(t *testing.T) {
+	r := fleet(t)
+	role := assertions.Find(r, "AWS::IAM::Role", nil)[assertions.LogicalID(fleetCluster.InstanceRole)]["Properties"].(map[string]any)
+	cluster := assertions.LogicalID(fleetCluster.Cluster)
+	var drain map[string]any
+	for _, st := range role["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+		st := st.(map[string]any)
+		if strings.Contains(assertions.JSON(st["Action"]), "ecs:UpdateContainerInstancesState") {
+			if drain != nil {
+				t.Fatal("UpdateContainerInstancesState is granted twice")
+			}
+			drain = st
+		}
+	}
+	if drain == nil {
+		t.Fatal("no statement grants ecs:UpdateContainerInstancesState")
+	}
+	if !strings.Contains(assertions.JSON(drain["Resource"]), ":container-instance/") ||
+		assertions.JSON(drain["Condition"]) != fmt.Sprintf(`{"ArnEquals":{"ecs:cluster":{"Fn::GetAtt":["%s","Arn"]}}}`, cluster) {
+		t.Errorf("drain statement %s", assertions.JSON(drain))
+	}
+}
+
+// The fleet's scalable target uses Application Auto Scaling's service-linked
+// role for Spot Fleet, not a role of its own.
+func TestScalingUsesTheSpotFleetServiceLinkedRole(t *testing.T) {
+	r := fleet(t)
+	target := assertions.OnlyProperties(t, r, "AWS::ApplicationAutoScaling::ScalableTarget", nil)
+	if !strings.Contains(assertions.JSON(target["RoleARN"]),
+		"role/aws-service-role/ec2.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_EC2SpotFleetRequest") {
+		t.Errorf("RoleARN %v", target["RoleARN"])
+	}
+	for _, role := range assertions.Find(r, "AWS::IAM::Role", nil) {
+		if strings.Contains(assertions.JSON(role["Properties"]), "application-autoscaling.amazonaws.com") {
+			t.Errorf("a role of its own for Application Auto Scaling: %s", assertions.JSON(role))
+		}
+	}
+}

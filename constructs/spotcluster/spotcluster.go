@@ -113,14 +113,23 @@ func (s *SpotFleetCluster) buildInstanceRole() {
 		Description: jsii.String("ECS container instances of the Spot Fleet: the ECS agent and Session Manager only"),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{"EcsAgentAndSessionManager": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 			Statements: &[]awsiam.PolicyStatement{
+				// Each action on the resource type the Service Authorization
+				// Reference gives it (Amazon ECS, "Actions defined by Amazon
+				// Elastic Container Service"): these five act on the cluster;
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions: jsii.Strings("ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitContainerStateChange",
-						"ecs:SubmitTaskStateChange", "ecs:SubmitAttachmentStateChanges", "ecs:UpdateContainerInstancesState"),
+						"ecs:SubmitTaskStateChange", "ecs:SubmitAttachmentStateChanges"),
 					Resources: &[]*string{s.Cluster.ClusterArn()},
 				}),
+				// these on a container instance, with the cluster as the
+				// ecs:cluster condition key. UpdateContainerInstancesState is
+				// how the agent drains its instance on a Spot interruption
+				// notice (ECS_ENABLE_SPOT_INSTANCE_DRAINING); granted on the
+				// cluster ARN it would be denied (aws/aws-cdk#3199).
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions:   jsii.Strings("ecs:Poll", "ecs:StartTelemetrySession", "ecs:PutAttributes"),
-					Resources: &[]*string{instances},
+					Actions:    jsii.Strings("ecs:Poll", "ecs:StartTelemetrySession", "ecs:PutAttributes", "ecs:UpdateContainerInstancesState"),
+					Resources:  &[]*string{instances},
+					Conditions: &map[string]any{"ArnEquals": map[string]any{"ecs:cluster": s.Cluster.ClusterArn()}},
 				}),
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions: jsii.Strings("ecs:DiscoverPollEndpoint", "ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
@@ -145,6 +154,15 @@ func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
 		jsii.String("echo ECS_CLUSTER="+*s.Cluster.ClusterName()+" >> /etc/ecs/ecs.config"),
 		// Drain tasks on the two-minute Spot interruption notice.
 		jsii.String("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"),
+		// Tasks in bridge mode must not reach the instance's credentials
+		// through the instance metadata service: drop what containers send
+		// to it ("Amazon ECS task IAM role", restricting instance metadata
+		// for bridge network mode). The agent, on the host's network, keeps
+		// it. The hop limit of 1 below stops IMDSv2 tokens from crossing
+		// Docker's bridge as a second guard.
+		jsii.String("dnf install -y iptables-services || yum install -y iptables-services"),
+		jsii.String("iptables --insert FORWARD 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP"),
+		jsii.String("iptables-save > /etc/sysconfig/iptables && systemctl enable --now iptables"),
 	)
 	s.LaunchTemplate = awsec2.NewLaunchTemplate(s.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
 		// The ECS-optimized Amazon Linux 2023 AMI, from its public SSM parameter.
@@ -153,6 +171,10 @@ func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
 		SecurityGroup: s.InstanceSecurityGroup,
 		UserData:      userData,
 		RequireImdsv2: jsii.Bool(true),
+		// One hop: a container behind Docker's bridge is a hop further away
+		// and gets no IMDSv2 token ("Configure the instance metadata
+		// options", EC2 user guide: the PUT response hop limit).
+		HttpPutResponseHopLimit: jsii.Number(1),
 		BlockDevices: &[]*awsec2.BlockDevice{{
 			DeviceName: jsii.String("/dev/xvda"),
 			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(cfg.disk), &awsec2.EbsDeviceOptions{
@@ -232,7 +254,16 @@ func (s *SpotFleetCluster) buildFleet(cfg *config) {
 // buildScaling tracks the cluster's reservation with Application Auto
 // Scaling on the request's target capacity.
 func (s *SpotFleetCluster) buildScaling(cfg *config) {
+	// Application Auto Scaling scales a Spot Fleet request with its own
+	// service-linked role, which it creates when the target is registered
+	// ("Service-linked roles for Application Auto Scaling"); a custom role
+	// would be ignored for Spot Fleet.
+	stack := awscdk.Stack_Of(s.Construct)
+	linkedRole := awsiam.Role_FromRoleArn(s.Construct, jsii.String("ScalingRole"), jsii.String(fmt.Sprintf(
+		"arn:%s:iam::%s:role/aws-service-role/ec2.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_EC2SpotFleetRequest",
+		*stack.Partition(), *stack.Account())), &awsiam.FromRoleArnOptions{Mutable: jsii.Bool(false)})
 	s.Capacity = awsapplicationautoscaling.NewScalableTarget(s.Construct, jsii.String("Capacity"), &awsapplicationautoscaling.ScalableTargetProps{
+		Role:              linkedRole,
 		ServiceNamespace:  awsapplicationautoscaling.ServiceNamespace_EC2,
 		ResourceId:        jsii.String("spot-fleet-request/" + *s.SpotFleet.Ref()),
 		ScalableDimension: jsii.String("ec2:spot-fleet-request:TargetCapacity"),

@@ -82,7 +82,8 @@ func Vpc(scope constructs.Construct, props *awsec2.VpcProps) awsec2.Vpc {
 }
 
 // LogBucket creates a bucket for a service's access logs from props (may be
-// nil; default: versioned, objects expire after 365 days, removal). Whatever
+// nil; default: versioned, objects expire after 365 days and their
+// noncurrent versions 30 days later, removal). Whatever
 // props say, it is SSE-S3 encrypted (log delivery needs no key policy),
 // blocks public access and refuses requests without TLS. writerACLs lets the
 // service write with an ACL (object writer ownership), as CloudFront's
@@ -105,7 +106,10 @@ func LogBucket(scope constructs.Construct, id string, props *awss3.BucketProps, 
 		bp.RemovalPolicy = removal
 	}
 	if bp.LifecycleRules == nil {
-		bp.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(365))}}
+		// Versioned: old versions must expire too, or nothing ever leaves.
+		bp.LifecycleRules = &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(365)), NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
+		}}
 	}
 	bucket := awss3.NewBucket(scope, jsii.String(id), &bp)
 	nag.Suppress(bucket, "AwsSolutions-S1", "This bucket holds access logs; logging its own access would recurse")
