@@ -63,11 +63,15 @@ func NewContainersStack(scope constructs.Construct, id string, props *Props) *Co
 		Platform: awsecrassets.Platform_LINUX_ARM64(),
 	})
 	for _, name := range []string{"orders", "inventory"} {
-		s.Services.AddService(name, &albservice.ServiceOptions{
+		svc := s.Services.AddService(name, &albservice.ServiceOptions{
 			PathPatterns: jsii.Strings("/"+name, "/"+name+"/*"),
 			Image:        image,
 			Environment:  &map[string]*string{"SERVICE_NAME": jsii.String(name)},
 		})
+		// The services wait for the fleet request: created first, a service
+		// finds no instance to place its tasks on, and its deployment
+		// circuit breaker may roll it back before the instances register.
+		svc.Service.Node().AddDependency(s.Cluster.SpotFleet, s.Cluster.Capacity)
 	}
 	awscdk.NewCfnOutput(stack, jsii.String("LoadBalancerUrl"), &awscdk.CfnOutputProps{
 		Value: jsii.String("http://" + *s.Services.LoadBalancer.LoadBalancerDnsName()),

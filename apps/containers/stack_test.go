@@ -13,10 +13,13 @@ import (
 	"github.com/blueprints-cdk/blueprints/assertions"
 )
 
+var built *containers.ContainersStack // by containersStack
+
 var containersStack = assertions.Cached(func(app awscdk.App) awscdk.Stack {
-	return containers.NewContainersStack(app, "ContainersStack", &containers.Props{
+	built = containers.NewContainersStack(app, "ContainersStack", &containers.Props{
 		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}},
-	}).Stack
+	})
+	return built.Stack
 }, assertions.WithContext(containers.NatGatewaysContext, 2.0))
 
 func TestTwoServicesRoutedByPathInATwoAZVpc(t *testing.T) {
@@ -82,4 +85,17 @@ func TestTheServicesRunOnTheSpotFleetWithDynamicHostPorts(t *testing.T) {
 
 func TestSuite(t *testing.T) {
 	assertions.Suite(t, containersStack(t))
+}
+
+// The services are created after the fleet request and its scaling, so
+// their first deployment finds instances to place tasks on.
+func TestTheServicesWaitForTheFleet(t *testing.T) {
+	r := containersStack(t)
+	fleet, capacity := assertions.LogicalID(built.Cluster.SpotFleet), assertions.LogicalID(built.Cluster.Capacity)
+	for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
+		deps := assertions.JSON(svc["DependsOn"])
+		if !strings.Contains(deps, `"`+fleet+`"`) || !strings.Contains(deps, `"`+capacity+`"`) {
+			t.Errorf("%s depends on %s, not on the fleet %s and its scaling %s", id, deps, fleet, capacity)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/assertions"
@@ -228,6 +229,27 @@ func TestScalingUsesTheSpotFleetServiceLinkedRole(t *testing.T) {
 	for _, role := range assertions.Find(r, "AWS::IAM::Role", nil) {
 		if strings.Contains(assertions.JSON(role["Properties"]), "application-autoscaling.amazonaws.com") {
 			t.Errorf("a role of its own for Application Auto Scaling: %s", assertions.JSON(role))
+		}
+	}
+}
+
+// Spot's service-linked roles are created only when asked (once per
+// account), and the fleet waits for them.
+func TestServiceLinkedRolesAreOptIn(t *testing.T) {
+	assertions.ResourceCountIs(t, fleet(t), "AWS::IAM::ServiceLinkedRole", 0)
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+	c := spotcluster.NewSpotFleetCluster(stack, "Spot", &spotcluster.Props{CreateServiceLinkedRoles: jsii.Bool(true)})
+	tpl := cdkassertions.Template_FromStack(stack, nil)
+	tpl.ResourceCountIs(jsii.String("AWS::IAM::ServiceLinkedRole"), jsii.Number(2))
+	for _, svc := range []string{"spotfleet.amazonaws.com", "spot.amazonaws.com"} {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::ServiceLinkedRole"), map[string]any{"AWSServiceName": svc})
+	}
+	resources := (*tpl.ToJSON())["Resources"].(map[string]any)
+	deps := assertions.JSON(resources[assertions.LogicalID(c.SpotFleet)].(map[string]any)["DependsOn"])
+	for _, r := range c.ServiceLinkedRoles {
+		if !strings.Contains(deps, `"`+assertions.LogicalID(r)+`"`) {
+			t.Errorf("the fleet depends on %s, not on %s", deps, assertions.LogicalID(r))
 		}
 	}
 }

@@ -71,6 +71,13 @@ type Props struct {
 	TargetReservationPercent *float64
 	// RootVolumeGiB is the encrypted root volume's size. Default: 30.
 	RootVolumeGiB *float64
+	// CreateServiceLinkedRoles creates Spot's service-linked roles,
+	// AWSServiceRoleForEC2SpotFleet and AWSServiceRoleForEC2Spot, which a
+	// fleet requested through the API (CloudFormation included) needs and the
+	// console creates ("Spot Fleet permissions", EC2 user guide). Once per
+	// account: creating a role that exists fails the stack, so it is off
+	// unless asked. Default: false (see the README to check or create them).
+	CreateServiceLinkedRoles *bool
 }
 
 // config is Props with the defaults applied: all that the builders read.
@@ -83,6 +90,7 @@ type config struct {
 	maxPrices                                 map[string]*string  // by instance type
 	weights                                   map[string]*float64 // by instance type
 	metric                                    string              // the tracked reservation
+	linkedRoles                               bool
 }
 
 // resolve validates the props and applies the defaults.
@@ -102,6 +110,7 @@ func resolve(p *Props) (*config, error) {
 		existingVpc: p.ExistingVpc,
 		vpcProps:    p.VpcProps,
 		metric:      "CPUReservation",
+		linkedRoles: ptr.Or(p.CreateServiceLinkedRoles, false),
 	}
 	if ptr.Or(p.ScaleOnMemory, false) {
 		c.metric = "MemoryReservation"

@@ -52,6 +52,9 @@ type SpotFleetCluster struct {
 	FleetRole awsiam.Role
 	// SpotFleet is the request.
 	SpotFleet awsec2.CfnSpotFleet
+	// ServiceLinkedRoles are Spot's service-linked roles, with
+	// Props.CreateServiceLinkedRoles, or empty.
+	ServiceLinkedRoles []awsiam.CfnServiceLinkedRole
 	// Capacity scales the request's target capacity.
 	Capacity awsapplicationautoscaling.ScalableTarget
 }
@@ -249,6 +252,16 @@ func (s *SpotFleetCluster) buildFleet(cfg *config) {
 		data.OnDemandAllocationStrategy = jsii.String("lowestPrice")
 	}
 	s.SpotFleet = awsec2.NewCfnSpotFleet(s.Construct, jsii.String("SpotFleet"), &awsec2.CfnSpotFleetProps{SpotFleetRequestConfigData: data})
+	if cfg.linkedRoles {
+		for _, svc := range []string{"spotfleet.amazonaws.com", "spot.amazonaws.com"} {
+			role := awsiam.NewCfnServiceLinkedRole(s.Construct, jsii.String("LinkedRole-"+svc), &awsiam.CfnServiceLinkedRoleProps{
+				AwsServiceName: jsii.String(svc),
+				Description:    jsii.String("Created by the Spot Fleet cluster: Spot Fleet requests through the API need it"),
+			})
+			s.ServiceLinkedRoles = append(s.ServiceLinkedRoles, role)
+			s.SpotFleet.AddDependency(role)
+		}
+	}
 }
 
 // buildScaling tracks the cluster's reservation with Application Auto
