@@ -538,7 +538,7 @@ func TestTheRotationProbesTheOriginAndMayWaitFifteenMinutes(t *testing.T) {
 		assertions.HasResourceProperties(t, r, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "origin-probe"})
 		assertions.HasResourceProperties(t, r, "AWS::ApiGateway::Method", map[string]any{
 			"HttpMethod": "GET", "ResourceId": map[string]any{"Ref": assertions.LogicalID(doors[r.ID].ProbeMethod.Resource())},
-			"Integration": map[string]any{"Type": "MOCK"},
+			"Integration": map[string]any{"Type": "MOCK"}, "AuthorizationType": "NONE",
 		})
 		fn := assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(doors[r.ID].RotationFunction.Function)]["Properties"].(map[string]any)
 		probe := assertions.JSON(fn["Environment"].(map[string]any)["Variables"].(map[string]any)["PROBE_URL"])
@@ -548,9 +548,16 @@ func TestTheRotationProbesTheOriginAndMayWaitFifteenMinutes(t *testing.T) {
 	}
 	fn := assertions.Find(alb(t), "AWS::Lambda::Function", nil)[assertions.LogicalID(doors["FrontDoorAlb"].RotationFunction.Function)]
 	vars := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if v := vars["PROBE_URL"]; v != "https://origin.example.com/origin-probe" {
-		t.Errorf("ALB probe URL %v", v)
+	if v := vars["PROBE_URL"]; v != "https://origin.example.com/origin-probe" || vars["REFUSED_HEADER"] != "x-amzn-waf-origin-key" {
+		t.Errorf("ALB probe URL %v, refused header %v", v, vars["REFUSED_HEADER"])
 	}
+	// The origin web ACL marks its own 403, which the probe tells from an
+	// application's.
+	assertions.HasResourceProperties(t, alb(t), "AWS::WAFv2::WebACL", map[string]any{"Scope": "REGIONAL",
+		"DefaultAction": map[string]any{"Block": map[string]any{"CustomResponse": map[string]any{
+			"ResponseCode": 403.0, "ResponseHeaders": []any{map[string]any{"Name": "origin-key", "Value": "refused"}},
+		}}},
+	})
 	r := vpcOrigin(t)
 	fn = assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(doors[r.ID].RotationFunction.Function)]
 	if _, ok := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)["PROBE_URL"]; ok {

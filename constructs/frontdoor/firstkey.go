@@ -41,11 +41,11 @@ import "github.com/aws/jsii-runtime-go"
 //     interruption"); KeyType is a constant; it has no tags.
 //
 // What the template cannot control: tags on the stack itself (StackProps.Tags,
-// `cdk deploy --tags`, and Tags.Of on the stack or the app, which CDK also
-// passes to CloudFormation as stack tags), which CloudFormation propagates to
-// resources as each resource type allows (AWS CloudFormation Template
-// Reference, "CloudFormation resource tagging"). Whether a change of them
-// updates the key is undocumented.
+// `cdk deploy --tags`; with @aws-cdk/core:explicitStackTags off, which this
+// repository's cdk.json turns on, Tags.Of on the stack or app too). CDK's
+// own text for that flag says CloudFormation "will apply all stack tags to
+// all resources in the stack", which would update the key: after a
+// rotation, that update re-reads the secret and fails. The README warns.
 func (f *FrontDoor) pinFirstApiKey() {
 	if f.ApiKey == nil {
 		return

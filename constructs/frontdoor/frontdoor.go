@@ -152,6 +152,7 @@ func NewFrontDoor(scope constructs.Construct, id string, props *Props) *FrontDoo
 	if c.Mode == ModeHeader {
 		f.buildOriginWebAcl(c, key)
 		env[originkey.EnvPatternSetName], env[originkey.EnvPatternSetID] = f.PatternSet.Name(), f.PatternSet.AttrId()
+		env[originkey.EnvRefusedHeader] = jsii.String(originkey.WAFRefusedHeader)
 	} else {
 		f.buildApiKey(c, key)
 		env[originkey.EnvUsagePlanID], env[originkey.EnvBootstrapKeyID], env[originkey.EnvKeyTag] = f.UsagePlan.UsagePlanId(), f.ApiKey.Ref(), f.keyTag()
@@ -271,7 +272,12 @@ func (f *FrontDoor) buildOriginWebAcl(c *config, key *string) {
 		Scope:       jsii.String("REGIONAL"),
 		Description: jsii.String("Front door origin check: only requests through CloudFront, which carry an accepted origin key"),
 		DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{
-			CustomResponse: &awswafv2.CfnWebACL_CustomResponseProperty{ResponseCode: jsii.Number(403), CustomResponseBodyKey: jsii.String("forbidden")},
+			// The header tells the rotation's probe that this web ACL, not
+			// the application behind it, refused the key; WAF sends it as
+			// x-amzn-waf-origin-key ("Adding custom headers to custom
+			// responses", AWS WAF developer guide: the x-amzn-waf- prefix).
+			CustomResponse: &awswafv2.CfnWebACL_CustomResponseProperty{ResponseCode: jsii.Number(403), CustomResponseBodyKey: jsii.String("forbidden"),
+				ResponseHeaders: &[]any{&awswafv2.CfnWebACL_CustomHTTPHeaderProperty{Name: jsii.String("origin-key"), Value: jsii.String("refused")}}},
 		}},
 		CustomResponseBodies: &map[string]any{"forbidden": &awswafv2.CfnWebACL_CustomResponseBodyProperty{
 			ContentType: jsii.String("APPLICATION_JSON"), Content: jsii.String(`{"message":"Forbidden"}`),
@@ -415,8 +421,10 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 	// Disable (never delete) the CloudFormation-owned first key, and read
 	// and enable it again after a rollback to its value.
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET", "apigateway:PATCH"}, apigw("/apikeys/"+*f.ApiKey.Ref())))
-	// Find a key a retried step created by its name (names only: the handler
-	// never asks for values), and manage this usage plan's keys.
+	// Find a key a retried step created by its name, and manage this usage
+	// plan's keys. GET on /apikeys cannot be scoped (no resource-level
+	// permission for listing): it also allows listing with includeValues,
+	// which the handler never asks for; the README says so.
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET"}, apigw("/apikeys"), apigw(*planKeys)))
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:POST"}, apigw(*planKeys)))
 }

@@ -34,7 +34,14 @@ func (f *FrontDoor) buildProbe(c *config) *string {
 					ResponseTemplates: &map[string]*string{"application/json": jsii.String(`{"message":"origin key accepted"}`)},
 				}},
 			}),
-			&awsapigateway.MethodOptions{MethodResponses: &[]*awsapigateway.MethodResponse{{StatusCode: jsii.String("200")}}})
+			// Explicitly public and without parameters: a method inherits the
+			// API's default authorizer and options otherwise, and an
+			// authorizer's 401 would hide the origin check's answer.
+			&awsapigateway.MethodOptions{
+				AuthorizationType: awsapigateway.AuthorizationType_NONE,
+				RequestParameters: &map[string]*bool{},
+				MethodResponses:   &[]*awsapigateway.MethodResponse{{StatusCode: jsii.String("200")}},
+			})
 		reason := "The front door's origin probe: the origin key check guards it (the web ACL in Header mode, the API key in ApiKey mode)"
 		nag.Suppress(f.ProbeMethod, "AwsSolutions-APIG4", reason)
 		nag.Suppress(f.ProbeMethod, "AwsSolutions-COG4", reason)

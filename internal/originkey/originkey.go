@@ -23,7 +23,12 @@ const (
 	EnvBootstrapKeyID = "BOOTSTRAP_KEY_ID" // ApiKey mode: the CloudFormation-owned first key
 	EnvKeyTag         = "KEY_TAG"          // ApiKey mode: TagKey's value, unique to the construct
 	EnvProbeURL       = "PROBE_URL"        // optional: a URL of the origin to probe with the header
+	EnvRefusedHeader  = "REFUSED_HEADER"   // optional: the header that marks the origin check's own 403
 )
+
+// WAFRefusedHeader is the header the origin web ACL's block adds (ModeHeader):
+// WAF prefixes a custom response header's name with x-amzn-waf-.
+const WAFRefusedHeader = "x-amzn-waf-origin-key"
 
 // SettleMargin is the least time between making the origin accept a new key
 // and making CloudFront send it (see the README's rotation timeline).
@@ -58,6 +63,7 @@ type Config struct {
 	BootstrapKeyID string // ModeAPIKey: the CloudFormation-owned first key
 	KeyTag         string // ModeAPIKey: TagKey's value
 	ProbeURL       string // optional: the origin URL to probe
+	RefusedHeader  string // optional: only a 403 with this header is a refusal
 }
 
 // FromEnv reads the configuration (getenv is os.Getenv in the handler), or
@@ -86,5 +92,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ProbeURL = v
 	}
+	c.RefusedHeader = getenv(EnvRefusedHeader)
 	return c, errors.Join(errs...)
 }

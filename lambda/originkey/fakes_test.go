@@ -57,7 +57,8 @@ type world struct {
 	//     status stays InProgress for deployPolls reads of the distribution;
 	//   - the probe target answers from the origin's applied state.
 	now         time.Time     // simulated time
-	lag         time.Duration // origin propagation delay
+	lag         time.Duration // origin propagation delay to the node the probe reaches
+	slowLag     time.Duration // and to the slowest node an edge may reach (at least lag)
 	history     []snapshot    // what the origin accepted, from when
 	edges       map[string]bool
 	deployPolls int // GetDistribution reads that find InProgress after an update
@@ -102,8 +103,8 @@ func (w *world) originAccepts(value string) bool {
 // resetOrigin makes the origin accept only current0, as after the first
 // deployment, since long before the simulation starts.
 func (w *world) resetOrigin() {
-	w.accepted = []string{"^current0$"}
-	w.keys = map[string]*apiKey{"boot": {Name: "FrontDoorKey", Value: "current0", Enabled: true}}
+	w.accepted = []string{"^" + current0 + "$"}
+	w.keys = map[string]*apiKey{"boot": {Name: "FrontDoorKey", Value: current0, Enabled: true}}
 	w.plan = []string{"boot"}
 	w.history = []snapshot{{at: w.now.Add(-24 * time.Hour), set: w.configured()}}
 }
@@ -132,27 +133,36 @@ func (w *world) changed() {
 	w.history = append(w.history, snapshot{at: w.now, set: w.configured()})
 }
 
-// applied is what the origin accepts now: its configuration of lag ago.
-func (w *world) applied() map[string]bool {
+// applied is what an origin node lag behind accepts now: the
+// configuration of lag ago.
+func (w *world) applied(lag time.Duration) map[string]bool {
 	var set map[string]bool
 	for _, s := range w.history {
-		if !s.at.After(w.now.Add(-w.lag)) {
+		if !s.at.After(w.now.Add(-lag)) {
 			set = s.set
 		}
 	}
 	return set
 }
 
+// slowest is the lag of the slowest origin node.
+func (w *world) slowest() time.Duration { return max(w.lag, w.slowLag) }
+
 // check records a break of the invariant: some edge may send a value that
-// the origin, as applied now, refuses.
+// the slowest origin node, as applied now, refuses. The probe reaches a
+// faster node (lag), so it cannot see this: the settle margin must cover it.
 func (w *world) check(when string) {
-	applied := w.applied()
+	applied := w.applied(w.slowest())
 	for v := range w.edges {
 		if !applied[v] {
 			w.violations = append(w.violations, fmt.Sprintf("%s at +%v: an edge may send %q, which the origin refuses", when, w.now.Sub(start), v))
 		}
 	}
 }
+
+// current0 is the secret's value at the first deployment: an origin key of
+// KeyLength letters and digits, as the rotation manages.
+const current0 = "current0current0current0current0current0current0"
 
 // start is the simulation's time zero.
 var start = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -175,8 +185,10 @@ func (c simClock) Sleep(_ context.Context, d time.Duration) error {
 	for {
 		next := end
 		for _, s := range w.history {
-			if at := s.at.Add(w.lag); at.After(w.now) && at.Before(next) {
-				next = at
+			for _, lag := range []time.Duration{w.lag, w.slowest()} {
+				if at := s.at.Add(lag); at.After(w.now) && at.Before(next) {
+					next = at
+				}
 			}
 		}
 		w.now = next
@@ -192,7 +204,10 @@ func (w *world) probe(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	header := map[string]string{"Header": "X-Origin-Verify", "ApiKey": "x-api-key"}[w.mode]
-	if !w.applied()[r.Header.Get(header)] {
+	if !w.applied(w.lag)[r.Header.Get(header)] {
+		if w.mode == "Header" { // the web ACL's block marks its 403
+			rw.Header().Set("x-amzn-waf-origin-key", "refused")
+		}
 		rw.WriteHeader(http.StatusForbidden)
 		w.write(rw, `{"message":"Forbidden"}`)
 		return
@@ -534,9 +549,9 @@ func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 	w := &world{
 		t:        t,
 		mode:     mode,
-		versions: map[string]*version{"v0": {value: "current0", stages: []string{"AWSCURRENT"}}},
-		sent:     "current0", status: "Deployed", fail: map[string]bool{},
-		now: start, edges: map[string]bool{"current0": true}, deployPolls: 1,
+		versions: map[string]*version{"v0": {value: current0, stages: []string{"AWSCURRENT"}}},
+		sent:     current0, status: "Deployed", fail: map[string]bool{},
+		now: start, edges: map[string]bool{current0: true}, deployPolls: 1,
 	}
 	w.resetOrigin()
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
@@ -562,6 +577,9 @@ func newWorld(t testing.TB, mode, random string) (*world, *Handler) {
 	h := newTestHandler(random)
 	h.Clock = simClock{w}
 	h.Probe = &HTTPProber{URL: serve(w.probe) + "/origin-probe", Header: h.Config.HeaderName, Client: http.DefaultClient}
+	if mode == "Header" {
+		h.Probe.(*HTTPProber).RefusedHeader = "x-amzn-waf-origin-key"
+	}
 	h.Secrets = secretsmanager.New(secretsmanager.Options{
 		Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(serve(w.secretsManager)), RetryMaxAttempts: 1,
 	})

@@ -164,7 +164,13 @@ func newHandler(getenv func(string) string) (*Handler, error) {
 		Config: cfg, Timing: DefaultTiming, Clock: SystemClock{}, Random: rand.Reader, Log: lambdamain.Logger(os.Stdout),
 	}
 	if cfg.ProbeURL != "" {
-		h.Probe = &HTTPProber{URL: cfg.ProbeURL, Header: cfg.HeaderName, Client: &http.Client{Timeout: 10 * time.Second}}
+		h.Probe = &HTTPProber{URL: cfg.ProbeURL, Header: cfg.HeaderName, RefusedHeader: cfg.RefusedHeader, Client: &http.Client{
+			Timeout: 10 * time.Second,
+			// Never follow a redirect: Go would send the key header to
+			// wherever it points (net/http: only Authorization, Cookie and
+			// WWW-Authenticate are dropped across hosts).
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}}
 	}
 	return h, nil
 }

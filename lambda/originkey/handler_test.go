@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -59,6 +61,9 @@ func run(t *testing.T, w *world, h *Handler, name string) error {
 	if !w.originAccepts(w.sent) {
 		t.Fatalf("after %s, CloudFront sends %q, which the origin refuses (patterns %v, keys %v)", name, w.sent, w.accepted, w.plan)
 	}
+	if len(w.violations) > 0 {
+		t.Fatalf("after %s: %s", name, w.violations[0])
+	}
 	return err
 }
 
@@ -78,7 +83,7 @@ func TestAFullRotationKeepsEveryRequestAccepted(t *testing.T) {
 			}
 		}
 		pending := pendingValue(w)
-		if len(pending) != KeyLength || w.sent != pending || !w.originAccepts("current0") || !w.originAccepts(pending) {
+		if len(pending) != KeyLength || w.sent != pending || !w.originAccepts(current0) || !w.originAccepts(pending) {
 			t.Fatalf("after setSecret: sent %q, accepted %v %v", w.sent, w.accepted, w.plan)
 		}
 		// CloudFront deploys for longer than a step may wait: testSecret
@@ -105,7 +110,7 @@ func TestAFullRotationKeepsEveryRequestAccepted(t *testing.T) {
 			t.Errorf("stages: v0 %v, v1 %v", w.versions["v0"].stages, w.versions["v1"].stages)
 		}
 		// The old value stays accepted until the next rotation drops it.
-		if !w.originAccepts("current0") {
+		if !w.originAccepts(current0) {
 			t.Error("the previous value was dropped at finishSecret")
 		}
 	})
@@ -120,7 +125,7 @@ func TestRotationsInARowDropOldValues(t *testing.T) {
 		// A key someone else put in the usage plan is left alone.
 		w.keys["theirs"] = &apiKey{Name: "partner", Value: "their-value", Enabled: true}
 		w.plan = append(w.plan, "theirs")
-		values := []string{"current0"}
+		values := []string{current0}
 		for i := 1; i <= 4; i++ {
 			token := fmt.Sprint("v", i)
 			w.versions[token] = &version{stages: []string{"AWSPENDING"}}
@@ -192,13 +197,13 @@ func testAFailedSetSecret(t *testing.T, mode string) {
 	if err := run(t, w, h, "setSecret"); err == nil {
 		t.Fatal("want the CloudFront outage to fail setSecret")
 	}
-	if w.sent != "current0" || !w.originAccepts("current0") {
+	if w.sent != current0 || !w.originAccepts(current0) {
 		t.Fatalf("sent %q, accepted %v", w.sent, w.accepted)
 	}
 	// An outage at the origin (WAF or API Gateway) fails it before CloudFront changes.
 	w.fail = map[string]bool{"waf:UpdateRegexPatternSet": true, "ag:POST /usageplans/{id}/keys": true}
 	w.resetOrigin()
-	if err := run(t, w, h, "setSecret"); err == nil || w.sent != "current0" {
+	if err := run(t, w, h, "setSecret"); err == nil || w.sent != current0 {
 		t.Fatalf("origin outage: %v, sent %q", err, w.sent)
 	}
 	// testSecret refuses to pass a rotation whose setSecret never ran.
@@ -248,7 +253,7 @@ func testAStalePendingValue(t *testing.T, mode string) {
 			t.Fatalf("after %s CloudFront sends %q, which the origin refuses", s, w.sent)
 		}
 	}
-	if !w.originAccepts(stale) || !w.originAccepts("current0") {
+	if !w.originAccepts(stale) || !w.originAccepts(current0) {
 		t.Errorf("accepted %v %v", w.accepted, w.plan)
 	}
 }
@@ -402,21 +407,23 @@ func rotate(t *testing.T, w *world, h *Handler, token string) {
 // The invariant holds under the delays of real AWS: whatever the origin's
 // propagation delay (0, 5 s, 2 min) and however long CloudFront deploys (1
 // or 20 polls), at no simulated moment may an edge send a value the origin
-// refuses, over five rotations in a row.
+// refuses, over five rotations in a row. The probe reaches a node that has
+// the change at once, while edges may reach the slowest: the probes cannot
+// see that node, so the settle margin must carry it.
 func TestTheInvariantHoldsUnderOriginLagAndSlowDeployments(t *testing.T) {
 	modes(t, func(t *testing.T, mode string) {
 		for _, lag := range []time.Duration{0, 5 * time.Second, 2 * time.Minute} {
 			for _, polls := range []int{1, 20} {
 				t.Run(fmt.Sprintf("lag %v, %d polls", lag, polls), func(t *testing.T) {
 					w, h := newWorld(t, mode, "\x07")
-					w.lag, w.deployPolls = lag, polls
+					w.lag, w.slowLag, w.deployPolls = 0, lag, polls
 					for i := 1; i <= 5; i++ {
 						h.Random = strings.NewReader(strings.Repeat(string(rune(i+20)), 1000))
 						rotate(t, w, h, fmt.Sprint("v", i))
 					}
 					w.mu.Lock()
 					defer w.mu.Unlock()
-					if !slices.Contains(w.versions["v5"].stages, "AWSCURRENT") || w.sent != w.versions["v5"].value || w.configured()["current0"] {
+					if !slices.Contains(w.versions["v5"].stages, "AWSCURRENT") || w.sent != w.versions["v5"].value || w.configured()[current0] {
 						t.Errorf("after five rotations: sent %q, v5 %v, accepted %v", w.sent, w.versions["v5"].stages, w.configured())
 					}
 				})
@@ -517,7 +524,7 @@ func TestAnOperatorRollbackIsAcceptedAgain(t *testing.T) {
 			rotate(t, w, h, fmt.Sprint("v", i))
 		}
 		w.mu.Lock()
-		if w.configured()["current0"] {
+		if w.configured()[current0] {
 			t.Fatal("two rotations on, the first value must no longer be accepted")
 		}
 		// update-secret-version-stage --version-stage AWSCURRENT --move-to-version-id v0
@@ -529,13 +536,13 @@ func TestAnOperatorRollbackIsAcceptedAgain(t *testing.T) {
 		rotate(t, w, h, "v3")
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if !w.configured()["current0"] {
+		if !w.configured()[current0] {
 			t.Errorf("the rolled-back value is not accepted again: %v", w.configured())
 		}
 		if mode == "ApiKey" {
 			n := 0
 			for _, k := range w.keys {
-				if k.Value == "current0" {
+				if k.Value == current0 {
 					n++
 				}
 			}
@@ -546,8 +553,9 @@ func TestAnOperatorRollbackIsAcceptedAgain(t *testing.T) {
 	})
 }
 
-// A rotation abandoned after CloudFront was switched (its version no longer
-// AWSPENDING, as after cancel-rotate-secret), then a new rotation: the value
+// A rotation abandoned after CloudFront was switched (an operator removed
+// AWSPENDING from its version, the recovery CancelRotateSecret's reference
+// gives), then a new rotation: the value
 // CloudFront sends stays accepted until the new one is out.
 func TestAnAbandonedRotationThenANewOne(t *testing.T) {
 	modes(t, func(t *testing.T, mode string) {
@@ -622,4 +630,53 @@ func TestAHalfDoneRotationCompletesWhenRunAgain(t *testing.T) {
 			t.Errorf("violations %v, v1 %v, sent %q", w.violations, w.versions["v1"].stages, w.sent)
 		}
 	})
+}
+
+// The probe never follows a redirect (Go would carry the key header to the
+// new host), and with RefusedHeader only the origin check's own 403 is a
+// refusal: an application's 403 says nothing about the key.
+func TestTheProbeKeepsTheKeyAndKnowsWhoRefused(t *testing.T) {
+	elsewhere := make(chan string, 1)
+	other := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { elsewhere <- r.Header.Get("X-Origin-Verify") }))
+	defer other.Close()
+	origin := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("X-Origin-Verify") {
+		case "good":
+			http.Redirect(rw, r, other.URL+"/login", http.StatusFound)
+		case "app":
+			rw.WriteHeader(http.StatusForbidden) // the application's own 403
+		default:
+			rw.Header().Set("x-amzn-waf-origin-key", "refused")
+			rw.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	defer origin.Close()
+	h, err := newHandler(func(k string) string {
+		return map[string]string{
+			"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s",
+			originkey.EnvMode: originkey.ModeHeader, originkey.EnvDistributionID: "D", originkey.EnvOriginID: "O",
+			originkey.EnvHeaderName: "X-Origin-Verify", originkey.EnvPatternSetName: "p", originkey.EnvPatternSetID: "i",
+			originkey.EnvProbeURL: "https://origin.example/origin-probe", originkey.EnvRefusedHeader: originkey.WAFRefusedHeader,
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := h.Probe.(*HTTPProber)
+	p.URL = origin.URL + "/origin-probe" // the test origin is plain HTTP on 127.0.0.1
+	ctx := context.Background()
+	if ok, err := p.Accepts(ctx, "good"); !ok || err != nil {
+		t.Errorf("a redirect means the key got through: %v %v", ok, err)
+	}
+	select {
+	case v := <-elsewhere:
+		t.Errorf("the redirect was followed, carrying %q", v)
+	default:
+	}
+	if ok, err := p.Accepts(ctx, "wrong"); ok || err != nil {
+		t.Errorf("the web ACL's 403 is a refusal: %v %v", ok, err)
+	}
+	if _, err := p.Accepts(ctx, "app"); err == nil {
+		t.Error("a 403 without the web ACL's header must be an error, not a refusal")
+	}
 }

@@ -28,12 +28,16 @@ type Prober interface {
 
 // HTTPProber sends GET URL with the origin key header. The origin's check
 // answers a refused key with 403 (the web ACL's block in Header mode, API
-// Gateway's Forbidden for a bad API key in ApiKey mode); any other answer,
-// a 404 included, means the key got through.
+// Gateway's Forbidden for a bad API key in ApiKey mode); any other answer
+// below 500, a 404 or a redirect (never followed) included, means the key
+// got through. With RefusedHeader, only a 403 carrying that header is the
+// check's refusal, and another 403 (the application's) is an error: it says
+// nothing about the key.
 type HTTPProber struct {
-	URL    string
-	Header string
-	Client *http.Client
+	URL           string
+	Header        string
+	RefusedHeader string
+	Client        *http.Client
 }
 
 // Accepts implements Prober.
@@ -51,7 +55,13 @@ func (p *HTTPProber) Accepts(ctx context.Context, value string) (bool, error) {
 	if resp.StatusCode >= 500 {
 		return false, fmt.Errorf("probe %s: status %d", p.URL, resp.StatusCode)
 	}
-	return resp.StatusCode != http.StatusForbidden, nil
+	if resp.StatusCode != http.StatusForbidden {
+		return true, nil
+	}
+	if p.RefusedHeader != "" && resp.Header.Get(p.RefusedHeader) == "" {
+		return false, fmt.Errorf("probe %s: a 403 without %s, not the origin check's", p.URL, p.RefusedHeader)
+	}
+	return false, nil
 }
 
 // Origin is what the origin accepts. Accept makes it accept exactly the given
@@ -77,9 +87,9 @@ type PatternSet struct {
 }
 
 // managedPattern is the shape of the patterns the rotation manages: the
-// exact match of a value of letters and digits, as origin keys are. Any
+// exact match of KeyLength letters and digits, as origin keys are. Any
 // other regex in the set is someone else's, and survives every rotation.
-var managedPattern = regexp.MustCompile(`^\^[A-Za-z0-9]+\$$`)
+var managedPattern = regexp.MustCompile(fmt.Sprintf(`^\^[A-Za-z0-9]{%d}\$$`, KeyLength))
 
 // Accept makes the pattern set's managed patterns exactly the values'
 // patterns, keeping every other regex, if that changes anything.
