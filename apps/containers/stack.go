@@ -7,6 +7,7 @@
 package containers
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -28,6 +29,9 @@ const NatGatewaysContext = "natGateways"
 // Props configures the ContainersStack sample.
 type Props struct {
 	awscdk.StackProps
+	// Architecture of the instances, the image and the tasks, all alike:
+	// spotcluster.Arm64 or spotcluster.X8664. Default: Arm64.
+	Architecture *string
 }
 
 // ContainersStack is the sample containers stack.
@@ -51,22 +55,34 @@ func NewContainersStack(scope constructs.Construct, id string, props *Props) *Co
 	if v, ok := stack.Node().TryGetContext(jsii.String(NatGatewaysContext)).(float64); ok {
 		nat = v
 	}
+	arch := spotcluster.Arm64
+	if props.Architecture != nil {
+		arch = *props.Architecture
+	}
+	platform := map[string]awsecrassets.Platform{
+		spotcluster.Arm64: awsecrassets.Platform_LINUX_ARM64(), spotcluster.X8664: awsecrassets.Platform_LINUX_AMD64(),
+	}[arch]
+	if platform == nil {
+		panic(fmt.Sprintf("containers.NewContainersStack %q: Props.Architecture %q must be %q or %q", id, arch, spotcluster.Arm64, spotcluster.X8664))
+	}
 	s.Cluster = spotcluster.NewSpotFleetCluster(stack, "Cluster", &spotcluster.Props{
-		VpcProps: &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(nat)},
+		VpcProps:     &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(nat)},
+		Architecture: jsii.String(arch),
 	})
 	s.Services = albservice.NewAlbToEcsServices(stack, "Microservices", &albservice.Props{
 		ExistingCluster: s.Cluster.ServiceCluster,
 		Ec2:             jsii.Bool(true),
 	})
-	// The fleet's default instances are arm64 (Graviton); so is the image.
-	image := awsecs.ContainerImage_FromAsset(jsii.String(ServiceDir()), &awsecs.AssetImageProps{
-		Platform: awsecrassets.Platform_LINUX_ARM64(),
-	})
+	// The instances, the image and the tasks' placement share one
+	// architecture; the Dockerfile cross-compiles, so any deploy host builds
+	// the image without emulation.
+	image := awsecs.ContainerImage_FromAsset(jsii.String(ServiceDir()), &awsecs.AssetImageProps{Platform: platform})
 	for _, name := range []string{"orders", "inventory"} {
 		svc := s.Services.AddService(name, &albservice.ServiceOptions{
 			PathPatterns: jsii.Strings("/"+name, "/"+name+"/*"),
 			Image:        image,
 			Environment:  &map[string]*string{"SERVICE_NAME": jsii.String(name)},
+			Architecture: jsii.String(arch),
 		})
 		// The services wait for the fleet request: created first, a service
 		// finds no instance to place its tasks on, and its deployment

@@ -3,14 +3,19 @@ package containers_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 
 	"github.com/blueprints-cdk/blueprints/apps/containers"
 	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/constructs/spotcluster"
 )
 
 var built *containers.ContainersStack // by containersStack
@@ -96,6 +101,122 @@ func TestTheServicesWaitForTheFleet(t *testing.T) {
 		deps := assertions.JSON(svc["DependsOn"])
 		if !strings.Contains(deps, `"`+fleet+`"`) || !strings.Contains(deps, `"`+capacity+`"`) {
 			t.Errorf("%s depends on %s, not on the fleet %s and its scaling %s", id, deps, fleet, capacity)
+		}
+	}
+}
+
+// The image cross-compiles: its build stage runs on the deploy host's
+// platform ($BUILDPLATFORM) and builds for the target's ($TARGETOS,
+// $TARGETARCH, BuildKit's automatic platform ARGs), so an arm64 image builds
+// on an x86 host without emulation. Read with BuildKit's own parser.
+func TestTheImageCrossCompilesForItsTarget(t *testing.T) {
+	f, err := os.Open(filepath.Join(containers.ServiceDir(), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	ast, err := parser.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms, args, runs []*parser.Node
+	for _, n := range ast.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "from":
+			froms = append(froms, n)
+		case "arg":
+			args = append(args, n)
+		case "run":
+			runs = append(runs, n)
+		}
+	}
+	if len(froms) != 2 || !slices.Contains(froms[0].Flags, "--platform=$BUILDPLATFORM") || len(froms[1].Flags) != 0 {
+		t.Fatalf("want a build stage on $BUILDPLATFORM and a final stage of the target's platform, got %v", froms)
+	}
+	declared := map[string]bool{}
+	for _, a := range args {
+		if a.StartLine > froms[0].StartLine && a.StartLine < froms[1].StartLine {
+			declared[a.Next.Value] = true
+		}
+	}
+	if !declared["TARGETOS"] || !declared["TARGETARCH"] {
+		t.Errorf("the build stage must declare TARGETOS and TARGETARCH, has %v", declared)
+	}
+	if len(runs) != 1 || !strings.Contains(runs[0].Next.Value, "GOOS=$TARGETOS GOARCH=$TARGETARCH go build") {
+		t.Errorf("the build must target $TARGETOS/$TARGETARCH: %v", runs)
+	}
+}
+
+// The build context is the service's Go sources only: .dockerignore,
+// applied as Docker applies it, leaves nothing else of the folder.
+func TestTheBuildContextIsTheServicesSourcesOnly(t *testing.T) {
+	dir := containers.ServiceDir()
+	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := patternmatcher.New(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, e := range entries {
+		if ignored, err := m.MatchesOrParentMatches(e.Name()); err != nil {
+			t.Fatal(err)
+		} else if !ignored {
+			sent = append(sent, e.Name())
+		}
+	}
+	if strings.Join(sent, " ") != "service.go" {
+		t.Errorf("the build context holds %v, want the service's sources only", sent)
+	}
+}
+
+// One architecture across the instances, the image and the tasks'
+// placement, in both choices.
+func TestInstancesImageAndPlacementShareOneArchitecture(t *testing.T) {
+	for arch, want := range map[string]struct{ ami, platform string }{
+		spotcluster.Arm64: {"amazon-linux-2023/arm64/recommended", "linux/arm64"},
+		spotcluster.X8664: {"amazon-linux-2023/recommended", "linux/amd64"},
+	} {
+		r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+			return containers.NewContainersStack(app, "ContainersStack", &containers.Props{
+				StackProps:   awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}},
+				Architecture: jsii.String(arch),
+			}).Stack
+		}, assertions.KeepAssembly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := os.RemoveAll(r.Dir); err != nil {
+				t.Error(err)
+			}
+		})
+		if params := assertions.JSON(r.JSON["Parameters"]); !strings.Contains(params, "/aws/service/ecs/optimized-ami/"+want.ami+"/image_id") {
+			t.Errorf("%s: AMI parameter %s", arch, params)
+		}
+		for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
+			want := `[{"Expression":"attribute:ecs.cpu-architecture == ` + arch + `","Type":"memberOf"}]`
+			if c := assertions.JSON(svc["Properties"].(map[string]any)["PlacementConstraints"]); c != want {
+				t.Errorf("%s: %s placement %s", arch, id, c)
+			}
+		}
+		assets, err := os.ReadFile(filepath.Join(r.Dir, "ContainersStack.assets.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(assets), `"platform": "`+want.platform+`"`) {
+			t.Errorf("%s: the image asset is not built for %s: %s", arch, want.platform, assets)
 		}
 	}
 }

@@ -180,6 +180,11 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired),
 			CircuitBreaker: circuit, MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 			PlacementStrategies: &[]awsecs.PlacementStrategy{awsecs.PlacementStrategy_SpreadAcrossInstances()},
+			// The container agent sets ecs.cpu-architecture on every instance
+			// ("Amazon ECS container instance attributes", built-in attributes).
+			PlacementConstraints: &[]awsecs.PlacementConstraint{
+				awsecs.PlacementConstraint_MemberOf(jsii.String("attribute:ecs.cpu-architecture == " + o.arch)),
+			},
 		})
 		s.TaskDefinition, s.Service, target = td, svc, svc.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
 			ContainerName: jsii.String("App"), ContainerPort: jsii.Number(o.port),
@@ -187,7 +192,7 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 	} else {
 		td := awsecs.NewFargateTaskDefinition(c, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
 			Cpu: jsii.Number(o.cpu), MemoryLimitMiB: jsii.Number(o.memory),
-			RuntimePlatform: &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
+			RuntimePlatform: &awsecs.RuntimePlatform{CpuArchitecture: cpuArchitecture(o.arch), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
 		})
 		s.Container = td.AddContainer(jsii.String("App"), container)
 		s.Container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(o.port)})
@@ -263,4 +268,12 @@ func (a *AlbToEcsServices) AddApiGatewayProxy(
 	m := parent.AddResource(jsii.String(pathPart), nil).AddMethod(jsii.String("GET"), integration, o)
 	nag.SuppressAuth(m, o)
 	return m
+}
+
+// cpuArchitecture is ECS's name of an architecture.
+func cpuArchitecture(arch string) awsecs.CpuArchitecture {
+	if arch == X8664 {
+		return awsecs.CpuArchitecture_X86_64()
+	}
+	return awsecs.CpuArchitecture_ARM64()
 }

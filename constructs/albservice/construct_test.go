@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -247,4 +248,20 @@ func TestAccessLogsExpireFullyNoncurrentVersionsIncluded(t *testing.T) {
 			"ExpirationInDays": 365.0, "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 30.0}, "Status": "Enabled",
 		}}},
 	})
+}
+
+// A service's architecture reaches its tasks: Fargate's runtime platform,
+// or on EC2 a placement constraint; an unknown one is refused.
+func TestTheServiceArchitectureReachesItsTasks(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+	a := albservice.NewAlbToEcsServices(stack, "A", nil)
+	a.AddService("x86", &albservice.ServiceOptions{PathPatterns: jsii.Strings("/x"), Image: awsecs.ContainerImage_FromRegistry(jsii.String("r"), nil),
+		Architecture: jsii.String(albservice.X8664)})
+	cdkassertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+		"RuntimePlatform": map[string]any{"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"},
+	})
+	assertions.PanicsWith(t, func() {
+		a.AddService("bad", &albservice.ServiceOptions{PathPatterns: jsii.Strings("/b"), Image: awsecs.ContainerImage_FromRegistry(jsii.String("r"), nil),
+			Architecture: jsii.String("riscv64")})
+	}, `ServiceOptions.Architecture "riscv64"`, `"bad"`)
 }

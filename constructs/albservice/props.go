@@ -80,6 +80,11 @@ type ServiceOptions struct {
 	// container gets it as STOP_TIMEOUT. Default: 30 s.
 	StopTimeout awscdk.Duration
 
+	// Architecture of the image: Arm64 or X8664. It sets the Fargate task's
+	// runtime platform, or, on EC2, a placement constraint on the instances'
+	// ecs.cpu-architecture attribute, so a task never lands on an instance
+	// that cannot run its image. Default: Arm64.
+	Architecture *string
 	// Cpu and MemoryMiB of a task (Fargate) or container reservation (EC2).
 	// Default: 256 and 512.
 	Cpu       *float64
@@ -93,6 +98,12 @@ type ServiceOptions struct {
 	TargetCpuPercent  *float64
 	RequestsPerTarget *float64
 }
+
+// Architectures of a service's image and tasks.
+const (
+	Arm64 = "arm64"
+	X8664 = "x86_64"
+)
 
 // config is Props with the defaults applied: all that the builders read.
 type config struct {
@@ -133,6 +144,7 @@ type service struct {
 	environment                                           map[string]*string
 	userEnvironment                                       bool // the caller set some of environment
 	healthCheckPath                                       string
+	arch                                                  string
 	healthCheckCommand                                    *[]*string
 	stopTimeout, healthCheckInterval, deregistrationDelay awscdk.Duration
 }
@@ -158,6 +170,10 @@ func resolveService(o *ServiceOptions, index int) (*service, error) {
 		stopTimeout:         o.StopTimeout,
 		healthCheckInterval: o.HealthCheckInterval,
 		deregistrationDelay: o.DeregistrationDelay,
+	}
+	s.arch = ptr.Or(o.Architecture, Arm64)
+	if s.arch != Arm64 && s.arch != X8664 {
+		return nil, fmt.Errorf("ServiceOptions.Architecture %q must be %q or %q", s.arch, Arm64, X8664)
 	}
 	if s.healthCheckCommand == nil {
 		s.healthCheckCommand = jsii.Strings("CMD", "/service", "-healthcheck")
