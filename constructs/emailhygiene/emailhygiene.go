@@ -15,6 +15,7 @@ package emailhygiene
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -40,11 +41,24 @@ const PartitionKey = handler.PartitionKey
 // LookupFields are the attributes GET /suppressions/{email} returns.
 var LookupFields = handler.LookupAttributes
 
-// NormalizeAddressVtl normalizes the lookup's path parameter as the handler
-// normalizes recipients (lambda/emailhygiene NormalizeAddress): trimmed of
-// the characters Java's trim() removes, with the domain lower-cased.
-const NormalizeAddressVtl = `#set($t = $rawKey.trim())#set($at = $t.lastIndexOf("@"))` +
-	`#if($at > 0)#set($key = "$t.substring(0, $at)$t.substring($at).toLowerCase()")#{else}#set($key = $t)#end`
+// NormalizeAddressVtl sets $key from $rawKey, the lookup's path parameter,
+// as the handler keys an address (internal/emailaddr Normalize): trimmed
+// of what Java's trim() removes, with A to Z lower-cased. It lower-cases
+// with String.replace, literal and the same on every JVM, rather than
+// toLowerCase, which maps beyond ASCII differently from Go and after the
+// JVM's default locale (see internal/emailaddr). An input the handler would
+// refuse (not 7-bit ASCII, say) gives a key no item has: a 404.
+var NormalizeAddressVtl = normalizeAddressVtl()
+
+func normalizeAddressVtl() string {
+	var b strings.Builder
+	b.WriteString(`#set($t = $rawKey.trim())#set($key = $t`)
+	for c := 'A'; c <= 'Z'; c++ {
+		fmt.Fprintf(&b, `.replace("%c", "%c")`, c, c+'a'-'A')
+	}
+	b.WriteString(`)`)
+	return b.String()
+}
 
 // EmailHygiene is the pipeline.
 type EmailHygiene struct {

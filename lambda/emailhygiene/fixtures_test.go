@@ -28,6 +28,14 @@ const (
 	subscriptionSucceeded       = "subscription-succeeded.json"
 )
 
+// Ours, in the identity-notification format: a complaint that lists two
+// recipients, as SES lists every recipient on the complaining domain; and a
+// permanent bounce with one readable recipient between two that are not.
+const (
+	notificationComplaintTwoRecipients = "notification-complaint-two-recipients.json"
+	notificationBounceBadRecipient     = "notification-bounce-bad-recipient.json"
+)
+
 // fixture is the message in testdata/name, without the file's final newline.
 func fixture(t testing.TB, name string) string {
 	t.Helper()

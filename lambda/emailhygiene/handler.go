@@ -7,10 +7,13 @@
 // understands both SES formats (notificationType and eventType), disables an
 // address on a complaint or a permanent bounce but only records transient
 // bounces until too many fall within a window, and never re-enables an
-// address that a complaint or permanent bounce disabled. Its writes are
-// idempotent and order-independent: SNS delivers at least once and in no set
-// order, so the item is a pure function of the set of events received,
-// written with optimistic concurrency (a version condition).
+// address that a complaint or permanent bounce disabled. It keeps one item
+// per address whatever its case, identifies events by SES's own IDs, skips
+// a recipient it cannot read without losing the others, and keeps each item
+// bounded. Its writes are idempotent and order-independent: SNS delivers at
+// least once and in no set order, so the item is a pure function of the set
+// of events received, written with optimistic concurrency (a version
+// condition).
 package main
 
 import (
@@ -48,7 +51,10 @@ type Handler struct {
 	DB     Items
 	Table  string
 	Policy Policy
-	Log    *slog.Logger
+	// ComplaintScope is emailhygiene.ComplaintScopeEveryRecipient or
+	// ComplaintScopeSingleRecipient.
+	ComplaintScope string
+	Log            *slog.Logger
 	// MaxAttempts bounds the optimistic-concurrency retries per address.
 	MaxAttempts int
 }
@@ -66,8 +72,8 @@ func newHandler(getenv func(string) string) (*Handler, error) {
 		return nil, err
 	}
 	return &Handler{
-		DB: dynamodb.NewFromConfig(awsCfg), Table: cfg.TableName, Policy: cfg.Policy, MaxAttempts: 20,
-		Log: lambdamain.Logger(os.Stdout),
+		DB: dynamodb.NewFromConfig(awsCfg), Table: cfg.TableName, Policy: cfg.Policy, ComplaintScope: cfg.ComplaintScope,
+		MaxAttempts: 20, Log: lambdamain.Logger(os.Stdout),
 	}, nil
 }
 
@@ -78,25 +84,39 @@ type Result struct {
 	Writes    int // items written (a duplicate writes nothing)
 	Conflicts int // writes retried because another writer went first
 	Unknown   int // notifications of a type the handler ignores
+	Ignored   int // complaints that list several recipients, with ComplaintScopeSingleRecipient
+	Skipped   int // recipients that could not be read, in notifications that could
 	Malformed int // records that could not be read
 }
 
-// Handle processes every record. A malformed record makes the invocation
-// fail with an error that names it, after every other record has been
-// applied; a retry re-applies them harmlessly, and after the last retry
-// Lambda sends the event to the on-failure queue.
+// Handle processes every record. A recipient that cannot be read is logged
+// and skipped, and the notification's other recipients are applied. A
+// record that cannot be read at all makes the invocation fail with an error
+// that names it, after every other record has been applied; a retry
+// re-applies them harmlessly, and after the last retry Lambda sends the
+// event to the on-failure queue.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Result, error) {
 	var res Result
 	var errs []error
 	byAddress := map[string][]Event{}
 	for i, rec := range ev.Records {
 		res.Records++
-		evs, err := ParseNotification(rec.SNS.MessageID, rec.SNS.Message)
+		evs, skipped, err := ParseNotification(rec.SNS.Message, h.ComplaintScope)
+		for _, s := range skipped {
+			res.Skipped++
+			h.Log.WarnContext(ctx, "skipping a recipient", "snsMessageId", rec.SNS.MessageID, "error", s.Error(),
+				slog.Any("_aws", emf("SkippedRecipients")), "SkippedRecipients", 1)
+		}
 		switch {
 		case errors.Is(err, ErrUnknownType):
 			res.Unknown++
 			h.Log.WarnContext(ctx, "ignoring notification", "snsMessageId", rec.SNS.MessageID, "error", err.Error(),
 				slog.Any("_aws", emf("UnknownNotifications")), "UnknownNotifications", 1)
+			continue
+		case errors.Is(err, ErrMultiRecipientComplaint):
+			res.Ignored++
+			h.Log.InfoContext(ctx, "ignoring complaint", "snsMessageId", rec.SNS.MessageID, "error", err.Error(),
+				slog.Any("_aws", emf("MultiRecipientComplaints")), "MultiRecipientComplaints", 1)
 			continue
 		case err != nil:
 			res.Malformed++

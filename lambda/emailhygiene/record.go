@@ -23,17 +23,26 @@ const (
 // contract package.
 type Policy = emailhygiene.Policy
 
+// TransientHistory is how many transient bounces a record keeps.
+const TransientHistory = emailhygiene.TransientHistory
+
 // Record is what the table keeps of an address's events: just enough to
 // decide its state, whatever order the events came in.
 //   - Hard is the newest complaint or permanent bounce;
 //   - Delivery is the newest delivery;
-//   - Transients are the transient bounces newer than Delivery, by key.
+//   - Transients are the newest TransientHistory transient bounces newer
+//     than Delivery (one per ID), oldest first.
 //
-// Older events cannot change the state, so they are not kept.
+// The rules look at nothing else, so nothing else is kept, and a record is
+// bounded however many events its address has: the state is a function of
+// the set of distinct events, and an event that is not kept can no longer
+// change it. Of the transient bounces, only the newest keeps its details
+// (which the item shows when it decides the state); the others keep their
+// ID and time.
 type Record struct {
 	Hard       *Event
 	Delivery   *Event
-	Transients map[string]Event
+	Transients []Event
 }
 
 // Add folds one event into the record and reports whether it changed.
@@ -49,27 +58,46 @@ func (r *Record) Add(e Event) bool {
 	case Delivery:
 		if r.Delivery == nil || e.After(*r.Delivery) {
 			r.Delivery = &e
-			for k, t := range r.Transients {
-				if !t.After(e) {
-					delete(r.Transients, k)
+			kept := r.Transients[:0]
+			for _, t := range r.Transients {
+				if t.After(e) {
+					kept = append(kept, t)
 				}
 			}
+			r.Transients = kept
 			return true
 		}
 	case Transient:
-		if r.Delivery != nil && !e.After(*r.Delivery) {
-			return false
-		}
-		if _, seen := r.Transients[e.Key]; seen {
-			return false
-		}
-		if r.Transients == nil {
-			r.Transients = map[string]Event{}
-		}
-		r.Transients[e.Key] = e
-		return true
+		return r.addTransient(e)
 	}
 	return false
+}
+
+func (r *Record) addTransient(e Event) bool {
+	if r.Delivery != nil && !e.After(*r.Delivery) {
+		return false
+	}
+	for i, t := range r.Transients {
+		if t.ID == e.ID {
+			if !e.After(t) {
+				return false // a duplicate
+			}
+			r.Transients = append(r.Transients[:i], r.Transients[i+1:]...)
+			break
+		}
+	}
+	i := sort.Search(len(r.Transients), func(i int) bool { return r.Transients[i].After(e) })
+	r.Transients = append(r.Transients, Event{})
+	copy(r.Transients[i+1:], r.Transients[i:])
+	r.Transients[i] = e
+	if len(r.Transients) <= TransientHistory {
+		return true
+	}
+	// Over the history: the oldest goes. When that is e itself, nothing
+	// changed: e is older than every kept bounce, as every bounce dropped
+	// before it was, so it could not change the state either.
+	r.Transients = r.Transients[1:]
+	return i > 0
 }
 
 // Decision is an address's state and the event that decided it.
@@ -77,14 +105,14 @@ type Decision struct {
 	State string
 	By    Event
 	// BounceCount is how many transient bounces came after the newest
-	// delivery; LastBounceAt is the newest of them.
+	// delivery, up to TransientHistory; LastBounceAt is the newest of them.
 	BounceCount  int
 	LastBounceAt time.Time
 }
 
 // Decide applies the state rules to the record.
 func (r *Record) Decide(p Policy) Decision {
-	ts := r.sortedTransients()
+	ts := r.Transients
 	var d Decision
 	if n := len(ts); n > 0 {
 		d.BounceCount, d.LastBounceAt = n, ts[n-1].At
@@ -112,24 +140,16 @@ func tooMany(ts []Event, p Policy) bool {
 	return false
 }
 
-func (r *Record) sortedTransients() []Event {
-	ts := make([]Event, 0, len(r.Transients))
-	for _, t := range r.Transients {
-		ts = append(ts, t)
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[j].After(ts[i]) })
-	return ts
-}
-
 // --- the DynamoDB item ---
 
 // Attribute names of the item. The post stored UserId, state,
-// notificationType, from and timestamp; the rest are the reason, the bounce
-// record, the history the state is computed from, and the version that
-// makes concurrent writers take turns.
+// notificationType, from and timestamp; the rest are the spelling, the
+// reason, the bounce record, the history the state is computed from, and
+// the version that makes concurrent writers take turns.
 const (
 	AttrUserID                = emailhygiene.PartitionKey
 	AttrState                 = "state"
+	AttrAddress               = "address"
 	AttrNotificationType      = "notificationType"
 	AttrFrom                  = "from"
 	AttrTimestamp             = "timestamp"
@@ -140,6 +160,15 @@ const (
 	AttrLastBounceAt          = "lastBounceAt"
 	AttrHistory               = "history"
 	AttrVersion               = "version"
+)
+
+// The history map: the newest hard event and delivery in full, the kept
+// transient bounces as {ID: time}, and the newest of them in full.
+const (
+	historyHard            = "hard"
+	historyDelivery        = "delivery"
+	historyTransients      = "transients"
+	historyNewestTransient = "newestTransient"
 )
 
 // Item is the record as a DynamoDB item for address at version.
@@ -154,6 +183,7 @@ func (r *Record) Item(address string, p Policy, version int) map[string]types.At
 		AttrBounceCount:      n(d.BounceCount),
 		AttrVersion:          n(version),
 	}
+	putIf(item, AttrAddress, d.By.Spelling)
 	putIf(item, AttrBounceType, d.By.BounceType)
 	putIf(item, AttrBounceSubType, d.By.BounceSubType)
 	putIf(item, AttrComplaintFeedbackType, d.By.ComplaintFeedbackType)
@@ -162,37 +192,41 @@ func (r *Record) Item(address string, p Policy, version int) map[string]types.At
 	}
 	history := map[string]types.AttributeValue{}
 	if r.Hard != nil {
-		history["hard"] = encodeEvent(*r.Hard)
+		history[historyHard] = encodeEvent(*r.Hard)
 	}
 	if r.Delivery != nil {
-		history["delivery"] = encodeEvent(*r.Delivery)
+		history[historyDelivery] = encodeEvent(*r.Delivery)
 	}
 	transients := map[string]types.AttributeValue{}
-	for k, t := range r.Transients {
-		transients[k] = encodeEvent(t)
+	for _, t := range r.Transients {
+		transients[t.ID] = s(t.At.Format(time.RFC3339Nano))
 	}
-	history["transients"] = &types.AttributeValueMemberM{Value: transients}
+	history[historyTransients] = &types.AttributeValueMemberM{Value: transients}
+	if n := len(r.Transients); n > 0 {
+		history[historyNewestTransient] = encodeEvent(r.Transients[n-1])
+	}
 	item[AttrHistory] = &types.AttributeValueMemberM{Value: history}
 	return item
 }
 
 // RecordFromItem reads a stored item back; a missing item is an empty
-// record at version 0.
+// record at version 0. It also reads items written before the history was
+// bounded, whose transient bounces were full events keyed by SNS message.
 func RecordFromItem(item map[string]types.AttributeValue) (*Record, int, error) {
-	r := &Record{Transients: map[string]Event{}}
+	r := &Record{}
 	if len(item) == 0 {
 		return r, 0, nil
 	}
+	address := getS(item, AttrUserID)
 	version, err := strconv.Atoi(getN(item, AttrVersion))
 	if err != nil {
-		return nil, 0, fmt.Errorf("item %s has no version", getS(item, AttrUserID))
+		return nil, 0, fmt.Errorf("item %s has no version", address)
 	}
 	history, _ := item[AttrHistory].(*types.AttributeValueMemberM)
 	if history == nil {
-		return nil, 0, fmt.Errorf("item %s has no history", getS(item, AttrUserID))
+		return nil, 0, fmt.Errorf("item %s has no history", address)
 	}
-	address := getS(item, AttrUserID)
-	for name, target := range map[string]**Event{"hard": &r.Hard, "delivery": &r.Delivery} {
+	for name, target := range map[string]**Event{historyHard: &r.Hard, historyDelivery: &r.Delivery} {
 		if m, ok := history.Value[name].(*types.AttributeValueMemberM); ok {
 			e, err := decodeEvent(address, m.Value)
 			if err != nil {
@@ -201,44 +235,73 @@ func RecordFromItem(item map[string]types.AttributeValue) (*Record, int, error) 
 			*target = &e
 		}
 	}
-	if m, ok := history.Value["transients"].(*types.AttributeValueMemberM); ok {
-		for k, v := range m.Value {
-			em, _ := v.(*types.AttributeValueMemberM)
-			if em == nil {
-				return nil, 0, fmt.Errorf("item %s: transient %s is not a map", address, k)
-			}
-			e, err := decodeEvent(address, em.Value)
-			if err != nil {
-				return nil, 0, err
-			}
-			r.Transients[k] = e
+	var newest *Event
+	if m, ok := history.Value[historyNewestTransient].(*types.AttributeValueMemberM); ok {
+		e, err := decodeEvent(address, m.Value)
+		if err != nil {
+			return nil, 0, err
 		}
+		newest = &e
+	}
+	if m, ok := history.Value[historyTransients].(*types.AttributeValueMemberM); ok {
+		for id, v := range m.Value {
+			var e Event
+			switch v := v.(type) {
+			case *types.AttributeValueMemberS:
+				at, err := time.Parse(time.RFC3339Nano, v.Value)
+				if err != nil {
+					return nil, 0, fmt.Errorf("item %s: transient %s has no time", address, id)
+				}
+				e = Event{ID: id, Kind: Transient, Address: address, At: at}
+				if newest != nil && newest.ID == id {
+					e = *newest
+				}
+			case *types.AttributeValueMemberM: // written before the history was bounded
+				if e, err = decodeEvent(address, v.Value); err != nil {
+					return nil, 0, err
+				}
+			default:
+				return nil, 0, fmt.Errorf("item %s: transient %s is neither a time nor a map", address, id)
+			}
+			r.Transients = append(r.Transients, e)
+		}
+	}
+	sort.Slice(r.Transients, func(i, j int) bool { return r.Transients[j].After(r.Transients[i]) })
+	if n := len(r.Transients); n > TransientHistory {
+		r.Transients = r.Transients[n-TransientHistory:]
 	}
 	return r, version, nil
 }
 
 func encodeEvent(e Event) types.AttributeValue {
 	m := map[string]types.AttributeValue{
-		"key":              s(e.Key),
+		"id":               s(e.ID),
 		"kind":             s(string(e.Kind)),
 		"at":               s(e.At.UTC().Format(time.RFC3339Nano)),
 		"notificationType": s(e.NotificationType),
 		"from":             s(e.From),
 		"mailTimestamp":    s(e.MailTimestamp),
 	}
+	putIf(m, AttrAddress, e.Spelling)
 	putIf(m, AttrBounceType, e.BounceType)
 	putIf(m, AttrBounceSubType, e.BounceSubType)
 	putIf(m, AttrComplaintFeedbackType, e.ComplaintFeedbackType)
 	return &types.AttributeValueMemberM{Value: m}
 }
 
+// decodeEvent reads an event map; one written before events were
+// identified by SES's ID has its key ("<SNS message id>/<address>") as ID.
 func decodeEvent(address string, m map[string]types.AttributeValue) (Event, error) {
+	id := getS(m, "id")
+	if id == "" {
+		id = getS(m, "key")
+	}
 	at, err := time.Parse(time.RFC3339Nano, getS(m, "at"))
 	if err != nil {
-		return Event{}, fmt.Errorf("item %s: event %s has no time", address, getS(m, "key"))
+		return Event{}, fmt.Errorf("item %s: event %s has no time", address, id)
 	}
 	return Event{
-		Key: getS(m, "key"), Kind: Kind(getS(m, "kind")), Address: address, At: at,
+		ID: id, Kind: Kind(getS(m, "kind")), Address: address, At: at, Spelling: getS(m, AttrAddress),
 		NotificationType: getS(m, "notificationType"), From: getS(m, "from"), MailTimestamp: getS(m, "mailTimestamp"),
 		BounceType: getS(m, AttrBounceType), BounceSubType: getS(m, AttrBounceSubType),
 		ComplaintFeedbackType: getS(m, AttrComplaintFeedbackType),
