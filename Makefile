@@ -28,12 +28,14 @@ $(STAMP): $(TOOLS)/package.json $(TOOLS)/package-lock.json
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Synthesizes every sample stack into cdk.out/. Fails on a cdk-nag error, a
+# Synthesizes every sample stack into .cdk.out/ (cdk.json "output": a
+# dot folder, so that `go test ./...` never compiles the Go sources of a
+# staged asset). Fails on a cdk-nag error, a
 # CloudFormation validation error (feature flag validateAgainstDefaultRules),
 # and, through assertions/cmd/checkassembly, on any finding of any severity.
 synth: tools
 	$(CDK) synth --quiet
-	go run ./assertions/cmd/checkassembly cdk.out
+	go run ./assertions/cmd/checkassembly .cdk.out
 
 # CDK_VALIDATION=false turns off CDK's default CloudFormation validation at
 # every synth; the kit validates each new template itself and caches the
@@ -64,5 +66,5 @@ lint: $(LINT)
 	$(LINT) run ./...
 
 clean:
-	rm -rf cdk.out
+	rm -rf .cdk.out cdk.out
 	go clean -testcache

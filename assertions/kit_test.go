@@ -1,6 +1,7 @@
 package assertions_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/internal/module"
 	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
@@ -229,4 +231,24 @@ func TestSuppressRequiresAReason(t *testing.T) {
 	}()
 	app := awscdk.NewApp(nil)
 	nag.Suppress(awscdk.NewStack(app, jsii.String("S"), nil), "AwsSolutions-IAM5", "")
+}
+
+// `go test ./...` must never compile a staged asset: the cloud assembly
+// goes to a dot folder, which the go command's ./... skips.
+func TestTheCloudAssemblyIsOutsideGoPackagePatterns(t *testing.T) {
+	root, err := module.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct{ Output string }
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cfg.Output, ".") || strings.Contains(cfg.Output, "/") {
+		t.Errorf(`cdk.json "output" is %q: want a dot folder at the root, which ./... skips`, cfg.Output)
+	}
 }

@@ -2,7 +2,7 @@
 // CloudFormation validation, API Gateway) on every stack of a synthesized cloud assembly,
 // so that `make synth` fails on a finding of any severity, as the tests do.
 //
-// Usage: go run ./assertions/cmd/checkassembly cdk.out
+// Usage: go run ./assertions/cmd/checkassembly .cdk.out
 package main
 
 import (
