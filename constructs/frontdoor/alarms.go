@@ -6,10 +6,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/internal/alarms"
 )
 
 // rotationFailedEvents are the Secrets Manager events the rotation
@@ -38,15 +39,8 @@ const (
 // that are not the function's own, such as Secrets Manager failing to invoke
 // it. The Errors metric counts every failed invocation of the function.
 func (f *FrontDoor) buildRotationAlarms(c *config) {
-	stack := awscdk.Stack_Of(f.Construct)
-	// The alarm has a name of ours so that the topic's and the key's policies
-	// can name its ARN without a reference to it: the alarm refers to the
-	// topic, which refers to the key, so a reference back would be a cycle.
-	alarmName := *awscdk.Names_UniqueResourceName(f.Construct, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(200)}) + "-RotationErrors"
-	alarmArn := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(alarmName),
-		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-	})
+	alarmName := alarms.Name(f.Construct, "RotationErrors")
+	alarmArn := alarms.Arn(f.Construct, alarmName)
 
 	f.RotationAlarms = c.ExistingAlarmTopic
 	if f.RotationAlarms == nil {
@@ -88,54 +82,21 @@ func (f *FrontDoor) buildRotationAlarms(c *config) {
 }
 
 // buildAlarmTopic creates the alarm topic, encrypted with a key of its own
-// and published to over HTTPS only, which EventBridge and CloudWatch may use.
-//
-// A topic encrypted with the AWS-managed aws/sns key cannot take events from
-// AWS services, whose principals that key's policy does not name; a
-// customer-managed key's policy must allow them kms:GenerateDataKey* and
-// kms:Decrypt (Amazon SNS Developer Guide, "Managing Amazon SNS encryption
-// keys and costs", "Enable compatibility between event sources from AWS
-// services and encrypted topics").
+// and published to over HTTPS only, which CloudWatch may use for the
+// rotation errors alarm (internal/alarms), and EventBridge for the rule.
 func (f *FrontDoor) buildAlarmTopic(c *config, alarmArn *string) {
-	stack := awscdk.Stack_Of(f.Construct)
-	f.RotationAlarmsKey = awskms.NewKey(f.Construct, jsii.String("RotationAlarmsKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the front door's rotation alarm topic"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     c.removal,
+	key, topic := alarms.NewTopic(f.Construct, alarms.TopicProps{
+		KeyId: "RotationAlarmsKey", TopicId: "RotationAlarms",
+		KeyDescription: "Encrypts the front door's rotation alarm topic", DisplayName: "Front door origin-key rotation failures",
+		RemovalPolicy: c.removal, Sid: sidCloudWatch, AlarmArns: []*string{alarmArn},
 	})
-	topic := awssns.NewTopic(f.Construct, jsii.String("RotationAlarms"), &awssns.TopicProps{
-		DisplayName: jsii.String("Front door origin-key rotation failures"),
-		MasterKey:   f.RotationAlarmsKey,
-		EnforceSSL:  jsii.Bool(true),
-	})
-	f.RotationAlarms = topic
-
-	// CloudWatch publishes for this alarm of this account only, against the
-	// confused deputy: the SNS guide (same section) has the key policy name
-	// the source with aws:SourceAccount and aws:SourceArn, and the topic's
-	// access policy must let the alarm publish (AWS re:Post Knowledge Center,
-	// cloudwatch-receive-sns-for-alarm-trigger, which scopes that statement
-	// with aws:SourceArn, the alarm's ARN).
-	fromAlarm := &map[string]any{
-		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-		"ArnEquals":    map[string]any{"aws:SourceArn": alarmArn},
-	}
-	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	f.RotationAlarmsKey, f.RotationAlarms = key, topic
 	events := awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)
-	keyUse := jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*")
-	// In a key policy, Resource "*" is this key.
-	f.RotationAlarmsKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String(sidCloudWatch), Principals: &[]awsiam.IPrincipal{cloudwatch}, Actions: keyUse, Resources: jsii.Strings("*"),
-		Conditions: fromAlarm,
-	}), nil)
-	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String(sidCloudWatch), Principals: &[]awsiam.IPrincipal{cloudwatch}, Actions: jsii.Strings("sns:Publish"),
-		Resources: &[]*string{topic.TopicArn()}, Conditions: fromAlarm,
-	}))
 
 	// EventBridge's statements carry no condition, as AWS documents them
-	// (and as CDK's SnsTopic target writes them). The SNS guide (same
-	// section) says that aws:SourceAccount and aws:SourceArn in the key
+	// (and as CDK's SnsTopic target writes them). The SNS guide ("Managing
+	// Amazon SNS encryption keys and costs", "Enable compatibility between
+	// event sources from AWS services and encrypted topics") says that aws:SourceAccount and aws:SourceArn in the key
 	// policy are not supported for EventBridge-to-encrypted topics (quoted,
 	// and observed failing every delivery, in
 	// awslabs/landing-zone-accelerator-on-aws#407), and the EventBridge guide
@@ -146,7 +107,7 @@ func (f *FrontDoor) buildAlarmTopic(c *config, alarmArn *string) {
 	// open: another account's rule that knew this topic's ARN could publish
 	// to it; it could read nothing.
 	f.RotationAlarmsKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String(sidEventBridge), Principals: &[]awsiam.IPrincipal{events}, Actions: keyUse, Resources: jsii.Strings("*"),
+		Sid: jsii.String(sidEventBridge), Principals: &[]awsiam.IPrincipal{events}, Actions: alarms.KeyUse(), Resources: jsii.Strings("*"),
 	}), nil)
 	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String(sidEventBridge), Principals: &[]awsiam.IPrincipal{events}, Actions: jsii.Strings("sns:Publish"),
