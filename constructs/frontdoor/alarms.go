@@ -86,7 +86,7 @@ func (f *FrontDoor) buildRotationAlarms(c *config) {
 // rotation errors alarm (internal/alarms), and EventBridge for the rule.
 func (f *FrontDoor) buildAlarmTopic(c *config, alarmArn *string) {
 	key, topic := alarms.NewTopic(f.Construct, alarms.TopicProps{
-		KeyId: "RotationAlarmsKey", TopicId: "RotationAlarms",
+		KeyID: "RotationAlarmsKey", TopicID: "RotationAlarms",
 		KeyDescription: "Encrypts the front door's rotation alarm topic", DisplayName: "Front door origin-key rotation failures",
 		RemovalPolicy: c.removal, Sid: sidCloudWatch, AlarmArns: []*string{alarmArn},
 	})

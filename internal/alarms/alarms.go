@@ -33,8 +33,8 @@ func Arn(scope constructs.Construct, name string) *string {
 
 // TopicProps configures NewTopic.
 type TopicProps struct {
-	// KeyId and TopicId are the ids of the key and the topic in scope.
-	KeyId, TopicId string
+	// KeyID and TopicID are the ids of the key and the topic in scope.
+	KeyID, TopicID string
 	// KeyDescription is the key's description, DisplayName the topic's.
 	KeyDescription, DisplayName string
 	// RemovalPolicy is the key's.
@@ -68,12 +68,12 @@ type TopicProps struct {
 // aws:SourceArn, the alarm's ARN).
 func NewTopic(scope constructs.Construct, p TopicProps) (awskms.Key, awssns.Topic) {
 	stack := awscdk.Stack_Of(scope)
-	key := awskms.NewKey(scope, jsii.String(p.KeyId), &awskms.KeyProps{
+	key := awskms.NewKey(scope, jsii.String(p.KeyID), &awskms.KeyProps{
 		Description:       jsii.String(p.KeyDescription),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     p.RemovalPolicy,
 	})
-	topic := awssns.NewTopic(scope, jsii.String(p.TopicId), &awssns.TopicProps{
+	topic := awssns.NewTopic(scope, jsii.String(p.TopicID), &awssns.TopicProps{
 		DisplayName: jsii.String(p.DisplayName),
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
