@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/assertions"
@@ -22,61 +27,229 @@ import (
 	"github.com/blueprints-cdk/blueprints/internal/emailaddr"
 )
 
+// hygienes are the pipelines the cached stacks built, by stack id.
+var hygienes = map[string]*emailhygiene.EmailHygiene{}
+
 var pipeline = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("EmailHygieneDefault"), nil)
-	emailhygiene.NewEmailHygiene(stack, "Hygiene", nil)
+	hygienes["EmailHygieneDefault"] = emailhygiene.NewEmailHygiene(stack, "Hygiene", nil)
 	return stack
 })
 
+// ownKey brings the caller's key for the topic (and a name), an alarm topic
+// of the caller's, and single-recipient complaints.
+var ownKey = assertions.Cached(func(app awscdk.App) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String("EmailHygieneOwnKey"), nil)
+	key := awskms.NewKey(stack, jsii.String("CallersKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	hygienes["EmailHygieneOwnKey"] = emailhygiene.NewEmailHygiene(stack, "Hygiene", &emailhygiene.Props{
+		TopicProps:         &awssns.TopicProps{MasterKey: key, TopicName: jsii.String("ses-notifications")},
+		ExistingAlarmTopic: awssns.Topic_FromTopicArn(stack, jsii.String("Pager"), jsii.String("arn:aws:sns:us-east-1:123456789012:pager")),
+		ComplaintScope:     emailhygiene.ComplaintScopeSingleRecipient,
+	})
+	return stack
+})
+
+func ref(c constructs.IConstruct) map[string]any {
+	return map[string]any{"Ref": assertions.LogicalID(c)}
+}
+
+func arnOf(c constructs.IConstruct) map[string]any {
+	return map[string]any{"Fn::GetAtt": []any{assertions.LogicalID(c), "Arn"}}
+}
+
+// cdkDefaultKeyStatement is CDK's first key policy statement: the account
+// administers the key through IAM.
+const cdkDefaultKeyStatement = `{"Action":"kms:*","Effect":"Allow","Principal":{"AWS":{"Fn::Join":["",` +
+	`["arn:",{"Ref":"AWS::Partition"},":iam::",{"Ref":"AWS::AccountId"},":root"]]}},"Resource":"*"}`
+
+// keyStatements are a key's policy statements after CDK's default one.
+func keyStatements(t *testing.T, r *assertions.Result, key constructs.IConstruct) []any {
+	t.Helper()
+	res := assertions.Find(r, "AWS::KMS::Key", nil)[assertions.LogicalID(key)]
+	statements := res["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)["Statement"].([]any)
+	if assertions.JSON(statements[0]) != cdkDefaultKeyStatement {
+		t.Errorf("the first statement of %s is not CDK's default: %s", assertions.LogicalID(key), assertions.JSON(statements[0]))
+	}
+	return statements[1:]
+}
+
 func TestConfigurationSetSendsBouncesComplaintsAndDeliveriesToTheTopic(t *testing.T) {
-	r := pipeline(t)
-	assertions.ResourceCountIs(t, r, "AWS::SES::ConfigurationSet", 1)
-	dest := assertions.OnlyProperties(t, r, "AWS::SES::ConfigurationSetEventDestination", nil)["EventDestination"].(map[string]any)
-	topic := assertions.OnlyLogicalID(t, r, "AWS::SNS::Topic", nil)
-	if fmt.Sprint(dest["MatchingEventTypes"]) != "[bounce complaint delivery]" || dest["Enabled"] != true ||
-		fmt.Sprint(dest["SnsDestination"]) != fmt.Sprintf("map[TopicARN:map[Ref:%s]]", topic) {
-		t.Errorf("event destination: %v", dest)
+	for _, r := range []*assertions.Result{pipeline(t), ownKey(t)} {
+		assertions.ResourceCountIs(t, r, "AWS::SES::ConfigurationSet", 1)
+		dest := assertions.OnlyProperties(t, r, "AWS::SES::ConfigurationSetEventDestination", nil)["EventDestination"].(map[string]any)
+		if fmt.Sprint(dest["MatchingEventTypes"]) != "[bounce complaint delivery]" || dest["Enabled"] != true ||
+			assertions.JSON(dest["SnsDestination"]) != assertions.JSON(map[string]any{"TopicARN": ref(hygienes[r.ID].Topic)}) {
+			t.Errorf("%s: event destination: %v", r.ID, dest)
+		}
 	}
 }
 
-func TestTopicIsEncryptedWithAKeySESMayUse(t *testing.T) {
-	r := pipeline(t)
-	key := assertions.OnlyLogicalID(t, r, "AWS::KMS::Key", nil)
-	assertions.HasResourceProperties(t, r, "AWS::SNS::Topic", map[string]any{
-		"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}},
-	})
-	assertions.HasResourceProperties(t, r, "AWS::KMS::Key", map[string]any{
-		"EnableKeyRotation": true,
-		"KeyPolicy": assertions.ObjectLike(map[string]any{"Statement": assertions.ArrayWith(map[string]any{
-			"Sid": "AllowSESFromThisAccount", "Effect": "Allow", "Principal": map[string]any{"Service": "ses.amazonaws.com"},
+// Issue 15, 3.6: the key lets SES publish for this configuration set, of
+// this account, to this topic only.
+func TestTheTopicKeyAdmitsSESForThisConfigurationSetAndTopicOnly(t *testing.T) {
+	for _, r := range []*assertions.Result{pipeline(t), ownKey(t)} {
+		h := hygienes[r.ID]
+		topic := assertions.Find(r, "AWS::SNS::Topic", nil)[assertions.LogicalID(h.Topic)]["Properties"].(map[string]any)
+		if assertions.JSON(topic["KmsMasterKeyId"]) != assertions.JSON(arnOf(h.TopicKey)) {
+			t.Errorf("%s: the topic's key is %v, want TopicKey", r.ID, topic["KmsMasterKeyId"])
+		}
+		name, _ := topic["TopicName"].(string)
+		if r.ID == "EmailHygieneOwnKey" && name != "ses-notifications" || !regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`).MatchString(name) {
+			t.Errorf("%s: topic name %q", r.ID, name)
+		}
+		topicArn := map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":sns:",
+			map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"}, ":" + name}}}
+		// The configuration set's ARN as CDK's event destination writes it
+		// into the topic policy: both say the same source.
+		var sesSource any
+		policy := assertions.OnlyProperties(t, r, "AWS::SNS::TopicPolicy", map[string]any{"Topics": []any{ref(h.Topic)}})
+		for _, st := range policy["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			if st := st.(map[string]any); st["Effect"] == "Allow" {
+				sesSource = st["Condition"].(map[string]any)["StringEquals"].(map[string]any)["AWS:SourceArn"]
+			}
+		}
+		if !strings.Contains(assertions.JSON(sesSource), `":configuration-set/",{"Ref":"`+assertions.LogicalID(h.ConfigurationSet)+`"}`) {
+			t.Fatalf("%s: SES's source in the topic policy: %s", r.ID, assertions.JSON(sesSource))
+		}
+		want := []any{map[string]any{
+			"Sid": "AllowSESForThisConfigurationSetAndTopic", "Effect": "Allow", "Principal": map[string]any{"Service": "ses.amazonaws.com"},
 			"Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}},
-		})}),
-	})
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}, "kms:EncryptionContext:aws:sns:topicArn": topicArn},
+				"ArnEquals":    map[string]any{"aws:SourceArn": sesSource},
+			},
+		}}
+		if got := keyStatements(t, r, h.TopicKey); assertions.JSON(got) != assertions.JSON(want) {
+			t.Errorf("%s: key policy\n%s\nwant CDK's default and\n%s", r.ID, assertions.JSON(got), assertions.JSON(want))
+		}
+	}
 }
 
-func TestTopicPolicyAdmitsOnlySESFromThisAccountOverHTTPS(t *testing.T) {
-	r := pipeline(t)
-	doc := assertions.OnlyProperties(t, r, "AWS::SNS::TopicPolicy", nil)["PolicyDocument"].(map[string]any)
-	var allows, httpsDeny int
-	for _, st := range doc["Statement"].([]any) {
-		st := st.(map[string]any)
-		switch st["Effect"] {
-		case "Allow":
-			allows++
-			cond, _ := json.Marshal(st["Condition"])
-			if fmt.Sprint(st["Principal"]) != "map[Service:ses.amazonaws.com]" || st["Action"] != "sns:Publish" ||
-				!strings.Contains(string(cond), `"AWS:SourceAccount"`) || !strings.Contains(string(cond), `:configuration-set/`) {
-				t.Errorf("allow statement: %v", st)
+// Issue 15, 3.5: a caller's key gets the SES statement, and the construct
+// creates no key it does not use.
+func TestACallersKeyIsUsedAndNoKeyIsLeftUnused(t *testing.T) {
+	r := ownKey(t)
+	h := hygienes[r.ID]
+	if h.TopicKey == nil || assertions.LogicalID(h.TopicKey) != assertions.OnlyLogicalID(t, r, "AWS::KMS::Key", nil) ||
+		!strings.HasPrefix(assertions.LogicalID(h.TopicKey), "CallersKey") {
+		t.Errorf("the caller's key must be the only key, and TopicKey")
+	}
+	for _, r := range []*assertions.Result{pipeline(t), ownKey(t)} {
+		for id := range assertions.Find(r, "AWS::KMS::Key", nil) {
+			users := 0
+			for _, res := range r.JSON["Resources"].(map[string]any) {
+				props, _ := res.(map[string]any)["Properties"].(map[string]any)
+				if strings.Contains(assertions.JSON(props["KmsMasterKeyId"]), `"`+id+`"`) {
+					users++
+				}
 			}
-		case "Deny":
-			if fmt.Sprint(st["Condition"]) == "map[Bool:map[aws:SecureTransport:false]]" {
-				httpsDeny++
+			if users == 0 {
+				t.Errorf("%s: key %s encrypts nothing", r.ID, id)
 			}
 		}
 	}
-	if allows != 1 || httpsDeny != 1 {
-		t.Errorf("want one SES allow and one HTTPS-only deny, got %d and %d", allows, httpsDeny)
+}
+
+func TestTopicPolicyAdmitsOnlySESFromThisAccountOverHTTPS(t *testing.T) {
+	for _, r := range []*assertions.Result{pipeline(t), ownKey(t)} {
+		policy := assertions.OnlyProperties(t, r, "AWS::SNS::TopicPolicy", map[string]any{"Topics": []any{ref(hygienes[r.ID].Topic)}})
+		var allows, httpsDeny int
+		for _, st := range policy["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := st.(map[string]any)
+			switch st["Effect"] {
+			case "Allow":
+				allows++
+				cond, _ := json.Marshal(st["Condition"])
+				if fmt.Sprint(st["Principal"]) != "map[Service:ses.amazonaws.com]" || st["Action"] != "sns:Publish" ||
+					!strings.Contains(string(cond), `"AWS:SourceAccount"`) || !strings.Contains(string(cond), `:configuration-set/`) {
+					t.Errorf("%s: allow statement: %v", r.ID, st)
+				}
+			case "Deny":
+				if fmt.Sprint(st["Condition"]) == "map[Bool:map[aws:SecureTransport:false]]" {
+					httpsDeny++
+				}
+			}
+		}
+		if allows != 1 || httpsDeny != 1 {
+			t.Errorf("%s: want one SES allow and one HTTPS-only deny, got %d and %d", r.ID, allows, httpsDeny)
+		}
+	}
+}
+
+// Issue 15, 3.7: a message in either dead-letter queue notifies Alarms, a
+// topic encrypted with a customer-managed key that only these two alarms,
+// of this account, may use.
+func TestBothDeadLetterQueuesAlarmToATopicOnlyTheirAlarmsMayUse(t *testing.T) {
+	r := pipeline(t)
+	h := hygienes[r.ID]
+	var arns []any
+	for _, c := range []struct {
+		alarm awscloudwatch.Alarm
+		queue awssqs.Queue
+		what  string
+	}{{h.SubscriptionDeadLettersAlarm, h.SubscriptionDeadLetters, "SubscriptionDeadLetters"}, {h.FailedEventsAlarm, h.FailedEvents, "FailedEvents"}} {
+		alarm := assertions.Find(r, "AWS::CloudWatch::Alarm", nil)[assertions.LogicalID(c.alarm)]["Properties"].(map[string]any)
+		name, _ := alarm["AlarmName"].(string)
+		want := map[string]any{
+			"AlarmName": name, "AlarmDescription": alarm["AlarmDescription"], "AlarmActions": []any{ref(h.Alarms)},
+			"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+			"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{assertions.LogicalID(c.queue), "QueueName"}}}},
+			"Statistic":  "Maximum", "Period": 300.0, "EvaluationPeriods": 1.0, "Threshold": 0.0,
+			"ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+		}
+		if assertions.JSON(alarm) != assertions.JSON(want) || !strings.HasPrefix(name, "EmailHygieneDefaultHygiene") ||
+			!strings.HasSuffix(name, "-"+c.what) {
+			t.Errorf("alarm on %s:\n%s\nwant\n%s", c.what, assertions.JSON(alarm), assertions.JSON(want))
+		}
+		arns = append(arns, map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudwatch:",
+			map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"}, ":alarm:" + name}}})
+	}
+	topic := assertions.Find(r, "AWS::SNS::Topic", nil)[assertions.LogicalID(h.Alarms)]["Properties"].(map[string]any)
+	if assertions.JSON(topic["KmsMasterKeyId"]) != assertions.JSON(arnOf(h.AlarmsKey)) {
+		t.Errorf("the alarm topic's key is %v, want AlarmsKey", topic["KmsMasterKeyId"])
+	}
+	fromTheAlarms := map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+		"ArnEquals":    map[string]any{"aws:SourceArn": arns},
+	}
+	cloudwatch := map[string]any{"Service": "cloudwatch.amazonaws.com"}
+	wantKey := []any{map[string]any{
+		"Sid": "DeadLetterAlarmsPublish", "Effect": "Allow", "Principal": cloudwatch,
+		"Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*", "Condition": fromTheAlarms,
+	}}
+	if got := keyStatements(t, r, h.AlarmsKey); assertions.JSON(got) != assertions.JSON(wantKey) {
+		t.Errorf("alarm key policy\n%s\nwant CDK's default and\n%s", assertions.JSON(got), assertions.JSON(wantKey))
+	}
+	policy := assertions.OnlyProperties(t, r, "AWS::SNS::TopicPolicy", map[string]any{"Topics": []any{ref(h.Alarms)}})
+	wantTopic := []any{
+		map[string]any{
+			"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": ref(h.Alarms),
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		},
+		map[string]any{
+			"Sid": "DeadLetterAlarmsPublish", "Effect": "Allow", "Principal": cloudwatch, "Action": "sns:Publish", "Resource": ref(h.Alarms),
+			"Condition": fromTheAlarms,
+		},
+	}
+	if got := policy["PolicyDocument"].(map[string]any)["Statement"]; assertions.JSON(got) != assertions.JSON(wantTopic) {
+		t.Errorf("alarm topic policy\n%s\nwant\n%s", assertions.JSON(got), assertions.JSON(wantTopic))
+	}
+}
+
+// With Props.ExistingAlarmTopic the alarms notify it, and no topic or key
+// is created for them.
+func TestAnExistingAlarmTopicTakesTheAlarms(t *testing.T) {
+	r := ownKey(t)
+	h := hygienes[r.ID]
+	if h.AlarmsKey != nil {
+		t.Error("AlarmsKey must be nil with an existing alarm topic")
+	}
+	assertions.ResourceCountIs(t, r, "AWS::SNS::Topic", 1) // the notifications topic
+	for _, a := range []awscloudwatch.Alarm{h.SubscriptionDeadLettersAlarm, h.FailedEventsAlarm} {
+		props := assertions.Find(r, "AWS::CloudWatch::Alarm", nil)[assertions.LogicalID(a)]["Properties"].(map[string]any)
+		if assertions.JSON(props["AlarmActions"]) != `["arn:aws:sns:us-east-1:123456789012:pager"]` {
+			t.Errorf("alarm actions %v", props["AlarmActions"])
+		}
 	}
 }
 
@@ -135,7 +308,8 @@ func TestHandlerRoleHasOnlyWhatTheHandlerUses(t *testing.T) {
 		t.Errorf("handler policy: %v", d)
 	}
 	vars := f["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if vars["TRANSIENT_BOUNCE_LIMIT"] != "3" || vars["TRANSIENT_BOUNCE_WINDOW"] != "259200s" || vars["TABLE_NAME"] == nil {
+	if vars["TRANSIENT_BOUNCE_LIMIT"] != "3" || vars["TRANSIENT_BOUNCE_WINDOW"] != "259200s" || vars["TABLE_NAME"] == nil ||
+		vars["COMPLAINT_SCOPE"] != "every-recipient" {
 		t.Errorf("environment: %v", vars)
 	}
 }
@@ -301,6 +475,27 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 		"window": {func(awscdk.Stack) *emailhygiene.Props {
 			return &emailhygiene.Props{TransientBounceWindow: awscdk.Duration_Millis(jsii.Number(10))}
 		}, "Props.TransientBounceWindow"},
+		"limit over the history": {func(awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{TransientBounceLimit: jsii.Number(21)}
+		}, "Props.TransientBounceLimit must be a whole number from 1 to 20"},
+		"complaint scope": {func(awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{ComplaintScope: "some"}
+		}, `Props.ComplaintScope "some" must be "ComplaintScopeEveryRecipient" or "ComplaintScopeSingleRecipient"`},
+		"imported key": {func(s awscdk.Stack) *emailhygiene.Props {
+			key := awskms.Key_FromKeyArn(s, jsii.String("K"), jsii.String("arn:aws:kms:us-east-1:123456789012:key/abc"))
+			return &emailhygiene.Props{TopicProps: &awssns.TopicProps{MasterKey: key}}
+		}, "Props.TopicProps.MasterKey must be an awskms.Key (or an awskms.Alias of one) created in this app"},
+		"the AWS-managed key": {func(s awscdk.Stack) *emailhygiene.Props {
+			key := awskms.Alias_FromAliasName(s, jsii.String("K"), jsii.String("alias/aws/sns"))
+			return &emailhygiene.Props{TopicProps: &awssns.TopicProps{MasterKey: key}}
+		}, "Props.TopicProps.MasterKey must be an awskms.Key"},
+		"a key of another stack": {func(s awscdk.Stack) *emailhygiene.Props {
+			other := awscdk.NewStack(s.Node().Scope().(awscdk.App), jsii.String("Keys"), nil)
+			return &emailhygiene.Props{TopicProps: &awssns.TopicProps{MasterKey: awskms.NewKey(other, jsii.String("K"), nil)}}
+		}, "Props.TopicProps.MasterKey must be in the construct's stack (S, not Keys)"},
+		"fifo": {func(awscdk.Stack) *emailhygiene.Props {
+			return &emailhygiene.Props{TopicProps: &awssns.TopicProps{Fifo: jsii.Bool(true)}}
+		}, "Props.TopicProps.Fifo: SES publishes to standard topics only"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -310,6 +505,30 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 	}
 }
 
+// An alias of a key of the stack stands for the key: SES is added to the
+// key's policy, and the topic names the alias.
+func TestAnAliasOfAKeyOfTheStackIsAccepted(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+	key := awskms.NewKey(stack, jsii.String("K"), nil)
+	alias := awskms.NewAlias(stack, jsii.String("A"), &awskms.AliasProps{AliasName: jsii.String("alias/ses"), TargetKey: key})
+	h := emailhygiene.NewEmailHygiene(stack, "Hygiene", &emailhygiene.Props{TopicProps: &awssns.TopicProps{MasterKey: alias}})
+	if assertions.LogicalID(h.TopicKey) != assertions.LogicalID(key) {
+		t.Errorf("TopicKey is %s, want the alias's key", assertions.LogicalID(h.TopicKey))
+	}
+}
+
+func TestComplaintScopeIsTheHandlersEnvironment(t *testing.T) {
+	r := ownKey(t)
+	vars := assertions.OnlyProperties(t, r, "AWS::Lambda::Function", nil)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["COMPLAINT_SCOPE"] != "single-recipient" {
+		t.Errorf("environment: %v", vars)
+	}
+}
+
 func TestSuite(t *testing.T) {
 	assertions.Suite(t, pipeline(t))
+}
+
+func TestSuiteOwnKey(t *testing.T) {
+	assertions.Suite(t, ownKey(t))
 }

@@ -2,6 +2,9 @@
 // complaint and delivery events through a configuration set to an encrypted
 // SNS topic; a Go Lambda (lambda/emailhygiene) keeps one item per address in
 // DynamoDB, and a read-only API answers whether an address may be sent to.
+// What cannot be applied waits in two dead-letter queues, whose alarms
+// notify an SNS topic (Alarms). The README's emailhygiene bullet says what
+// the pipeline does beyond the post, and why.
 //
 // It comes from the AWS Compute Blog post "Maintaining a Healthy Email
 // Database with AWS Lambda, Amazon SNS, and Amazon DynamoDB", whose console
@@ -18,6 +21,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -31,6 +36,7 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
+	"github.com/blueprints-cdk/blueprints/internal/alarms"
 	handler "github.com/blueprints-cdk/blueprints/internal/emailhygiene"
 	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
@@ -69,7 +75,9 @@ type EmailHygiene struct {
 	EventDestination awsses.ConfigurationSetEventDestination
 	// Topic receives SES's events, created or existing.
 	Topic awssns.ITopic
-	// TopicKey encrypts a created topic, or is nil.
+	// TopicKey encrypts a created topic: a key of the construct's, or
+	// Props.TopicProps.MasterKey's (the key behind it, for an alias). Nil
+	// with Props.ExistingTopic.
 	TopicKey awskms.Key
 	// Table holds one item per address, created or existing.
 	Table awsdynamodb.ITable
@@ -81,6 +89,15 @@ type EmailHygiene struct {
 	SubscriptionDeadLetters awssqs.Queue
 	// FailedEvents holds events Handler failed on every retry.
 	FailedEvents awssqs.Queue
+	// Alarms receives SubscriptionDeadLettersAlarm and FailedEventsAlarm:
+	// Props.ExistingAlarmTopic, or a new topic encrypted with AlarmsKey (nil
+	// with an existing topic). Subscribe to it.
+	Alarms    awssns.ITopic
+	AlarmsKey awskms.Key
+	// SubscriptionDeadLettersAlarm and FailedEventsAlarm notify Alarms when
+	// a message waits in SubscriptionDeadLetters or FailedEvents.
+	SubscriptionDeadLettersAlarm awscloudwatch.Alarm
+	FailedEventsAlarm            awscloudwatch.Alarm
 	// Lookup is GET /suppressions/{email}, or nil without AllowLookup.
 	Lookup *dynamoproxy.ApiGatewayToDynamoDB
 }
@@ -91,58 +108,101 @@ func NewEmailHygiene(scope constructs.Construct, id string, props *Props) *Email
 	if props == nil {
 		props = &Props{}
 	}
-	cfg, err := resolve(props)
+	cfg, err := resolve(props, awscdk.Stack_Of(scope))
 	if err != nil {
 		panic(fmt.Sprintf("emailhygiene.NewEmailHygiene %q: %v", id, err))
 	}
 	e := &EmailHygiene{Construct: constructs.NewConstruct(scope, jsii.String(id))}
-	e.buildTopic(cfg)
 	e.buildConfigurationSet(cfg)
+	e.buildTopic(cfg)
+	e.buildEventDestination()
 	e.buildTable(cfg)
 	e.buildHandler(cfg)
+	e.buildAlarms(cfg)
 	if cfg.lookup {
 		e.buildLookup(cfg)
 	}
 	return e
 }
 
-// buildTopic creates a topic encrypted with a customer-managed key that SES
-// from this account may use; the topic refuses anything but HTTPS.
+// buildConfigurationSet creates the configuration set senders use, unless
+// the caller brings one.
+func (e *EmailHygiene) buildConfigurationSet(c *config) {
+	if c.existingConfigurationSet != nil {
+		e.ConfigurationSet = c.existingConfigurationSet
+		return
+	}
+	e.ConfigurationSet = awsses.NewConfigurationSet(e.Construct, jsii.String("ConfigurationSet"), c.configurationSetProps)
+}
+
+// buildTopic creates a topic encrypted with a customer-managed key (the
+// construct's, or Props.TopicProps.MasterKey) that SES may use for this
+// configuration set and this topic only; the topic refuses anything but
+// HTTPS.
 func (e *EmailHygiene) buildTopic(c *config) {
 	if c.existingTopic != nil {
 		e.Topic = c.existingTopic
 		return
 	}
 	stack := awscdk.Stack_Of(e.Construct)
-	e.TopicKey = awskms.NewKey(e.Construct, jsii.String("TopicKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the SES notifications topic"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	e.TopicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowSESFromThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("ses.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
-		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
-	}), nil)
 	tp := c.topicProps
-	if tp.MasterKey == nil {
+	// A name of ours, so that the key policy can name the topic's ARN
+	// without a reference to it: the topic refers to the key, so a
+	// reference back would be a cycle. Topic names are up to 256 letters,
+	// digits, hyphens and underscores (AWS::SNS::Topic, TopicName).
+	if tp.TopicName == nil {
+		tp.TopicName = jsii.String(*awscdk.Names_UniqueResourceName(e.Construct,
+			&awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(240)}) + "-Notifications")
+	}
+	topicArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("sns"), Resource: tp.TopicName, ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+	})
+	// What SES publishes for: "arn:aws:ses:region:account:configuration-set/name"
+	// (Amazon SES Developer Guide, "Set up an Amazon SNS event destination for
+	// event publishing", the topic policy's AWS:SourceArn), as CDK's event
+	// destination writes it into the topic policy.
+	configurationSetArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ses"), Resource: jsii.String("configuration-set"),
+		ResourceName: e.ConfigurationSet.ConfigurationSetName(), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+	})
+	e.TopicKey = c.topicKey
+	if e.TopicKey == nil {
+		e.TopicKey = awskms.NewKey(e.Construct, jsii.String("TopicKey"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts the SES notifications topic"),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     c.removal,
+		})
 		tp.MasterKey = e.TopicKey
 	}
+	// SES needs kms:GenerateDataKey* and kms:Decrypt on a customer-managed
+	// key to publish to the encrypted topic, and the statement may name the
+	// source and the topic: the SNS guide's statement for AWS services
+	// conditions aws:SourceArn (the publishing resource) and
+	// kms:EncryptionContext:aws:sns:topicArn (the topic, which SNS puts in
+	// the encryption context of the data keys it asks for) (Amazon SNS
+	// Developer Guide, "Managing Amazon SNS encryption keys and costs",
+	// "Enable compatibility between event sources from AWS services and
+	// encrypted topics"; the same statement in the AWS Snow Family and
+	// Amazon GameLift guides' SNS setup). So SES may use this key for this
+	// configuration set, of this account, publishing to this topic only.
+	e.TopicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowSESForThisConfigurationSetAndTopic"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("ses.amazonaws.com"), nil)},
+		Actions:    alarms.KeyUse(),
+		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account(), "kms:EncryptionContext:aws:sns:topicArn": topicArn},
+			"ArnEquals":    map[string]any{"aws:SourceArn": configurationSetArn},
+		},
+	}), nil)
 	tp.EnforceSSL = jsii.Bool(true) // enforced: HTTPS only
 	e.Topic = awssns.NewTopic(e.Construct, jsii.String("Topic"), &tp)
 }
 
-// buildConfigurationSet sends bounces, complaints and deliveries to the
+// buildEventDestination sends bounces, complaints and deliveries to the
 // topic. CDK's event destination also gives SES, from this account and this
 // configuration set only, sns:Publish in the topic's policy.
-func (e *EmailHygiene) buildConfigurationSet(c *config) {
-	if c.existingConfigurationSet != nil {
-		e.ConfigurationSet = c.existingConfigurationSet
-	} else {
-		e.ConfigurationSet = awsses.NewConfigurationSet(e.Construct, jsii.String("ConfigurationSet"), c.configurationSetProps)
-	}
+func (e *EmailHygiene) buildEventDestination() {
 	e.EventDestination = awsses.NewConfigurationSetEventDestination(e.Construct, jsii.String("EventDestination"), &awsses.ConfigurationSetEventDestinationProps{
 		ConfigurationSet: e.ConfigurationSet,
 		Destination:      awsses.EventDestination_SnsTopic(e.Topic),
@@ -198,6 +258,55 @@ func (e *EmailHygiene) buildHandler(c *config) {
 	// undeliverable messages to the queue.
 	e.Subscription = e.Topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(e.Handler.Function,
 		&awssnssubscriptions.LambdaSubscriptionProps{DeadLetterQueue: e.SubscriptionDeadLetters}))
+}
+
+// buildAlarms makes a message in either dead-letter queue notify Alarms: an
+// undeliverable SNS message or an event the handler failed on is an address
+// whose state may be wrong until someone replays it.
+//
+// ApproximateNumberOfMessagesVisible is "the number of messages available
+// for retrieval from the queue" (Amazon SQS Developer Guide, "Available
+// CloudWatch metrics for Amazon SQS"). SQS reports its metrics for active
+// queues only (same page), so an empty, idle queue may report nothing:
+// missing data is not breaching.
+func (e *EmailHygiene) buildAlarms(c *config) {
+	queues := []struct {
+		id, what string
+		queue    awssqs.Queue
+		alarm    *awscloudwatch.Alarm
+	}{
+		{"SubscriptionDeadLetters", "SNS could not deliver a message to the email-hygiene handler", e.SubscriptionDeadLetters,
+			&e.SubscriptionDeadLettersAlarm},
+		{"FailedEvents", "The email-hygiene handler failed on an event after every retry", e.FailedEvents, &e.FailedEventsAlarm},
+	}
+	var names []string
+	var arns []*string
+	for _, q := range queues {
+		names = append(names, alarms.Name(e.Construct, q.id))
+		arns = append(arns, alarms.Arn(e.Construct, names[len(names)-1]))
+	}
+	e.Alarms = c.existingAlarmTopic
+	if e.Alarms == nil {
+		e.AlarmsKey, e.Alarms = alarms.NewTopic(e.Construct, alarms.TopicProps{
+			KeyID: "AlarmsKey", TopicID: "Alarms",
+			KeyDescription: "Encrypts the email-hygiene alarm topic", DisplayName: "Email hygiene: undelivered or failed SES events",
+			RemovalPolicy: c.removal, Sid: "DeadLetterAlarmsPublish", AlarmArns: arns,
+		})
+	}
+	for i, q := range queues {
+		*q.alarm = awscloudwatch.NewAlarm(e.Construct, jsii.String(q.id+"Alarm"), &awscloudwatch.AlarmProps{
+			AlarmName:        jsii.String(names[i]),
+			AlarmDescription: jsii.String(q.what + ": a message waits in its dead-letter queue"),
+			Metric: q.queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+				Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+			}),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		(*q.alarm).AddAlarmAction(awscloudwatchactions.NewSnsAction(e.Alarms))
+	}
 }
 
 // buildLookup is GET /suppressions/{email}: dynamoproxy's read-only GetItem
