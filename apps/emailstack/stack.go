@@ -38,6 +38,10 @@ func NewEmailStack(scope constructs.Construct, id string, props *Props) *EmailSt
 		Value:       s.Hygiene.ConfigurationSet.ConfigurationSetName(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: s.Hygiene.Table.TableName()})
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Subscribe to hear of SES events that could not be applied (a message in either dead-letter queue)"),
+		Value:       s.Hygiene.Alarms.TopicArn(),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("LookupUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("GET <url>suppressions/{email}, signed with SigV4 (IAM authorization)"),
 		Value:       s.Hygiene.Lookup.CreatedRestApi.Url(),
