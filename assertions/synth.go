@@ -64,9 +64,10 @@ type Message struct {
 type Option func(*config)
 
 type config struct {
-	bundle  bool
-	keep    bool
-	context map[string]any
+	bundle      bool
+	keep        bool
+	unvalidated bool
+	context     map[string]any
 }
 
 // WithBundling builds the Lambda assets for real. Without it, CDK skips
@@ -77,6 +78,12 @@ func WithBundling() Option { return func(c *config) { c.bundle, c.keep = true, t
 // KeepAssembly keeps the cloud assembly folder (Result.Dir) for the test to
 // inspect; the test removes it.
 func KeepAssembly() Option { return func(c *config) { c.keep = true } }
+
+// WithoutValidation skips CloudFormation validation, for a synthesis that
+// only feeds a comparison (the "after" side of UpdateSafe). Its
+// Result.Validation is nil, so Validation fails on it: it cannot stand in
+// for a checked stack.
+func WithoutValidation() Option { return func(c *config) { c.unvalidated = true } }
 
 // WithContext sets one context value on top of cdk.json's.
 func WithContext(key string, value any) Option {
@@ -103,6 +110,9 @@ func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	if cfg.unvalidated {
+		return r, removeUnkept(r, cfg)
+	}
 	key, err := validationKey(r.Dir)
 	if err != nil {
 		return nil, err
@@ -125,13 +135,19 @@ func Synth(build func(app awscdk.App) awscdk.Stack, opts ...Option) (*Result, er
 			return nil, fmt.Errorf("storing the validation result (BLUEPRINTS_VALIDATION_CACHE=off disables the cache): %w", err)
 		}
 	}
-	if !cfg.keep {
-		if err := os.RemoveAll(r.Dir); err != nil {
-			return nil, fmt.Errorf("removing the assembly: %w", err)
-		}
-		r.Dir = ""
+	return r, removeUnkept(r, cfg)
+}
+
+// removeUnkept removes the assembly folder unless the options keep it.
+func removeUnkept(r *Result, cfg *config) error {
+	if cfg.keep {
+		return nil
 	}
-	return r, nil
+	if err := os.RemoveAll(r.Dir); err != nil {
+		return fmt.Errorf("removing the assembly: %w", err)
+	}
+	r.Dir = ""
+	return nil
 }
 
 // validationPlugin is CDK's CloudFormation Validate plugin, made once per

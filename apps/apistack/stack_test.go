@@ -193,3 +193,28 @@ func TestSuiteInEurope(t *testing.T) {
 func TestSuiteWithCloudWatchRole(t *testing.T) {
 	assertions.Suite(t, apiStackWithRole(t))
 }
+
+// The next deployment replaces no resource after a new handler build, a new
+// tag on every resource, or the account's CloudWatch role turned on.
+func TestUpdateSafety(t *testing.T) {
+	before := apiStack(t)
+	synth := func(tag bool, opts ...assertions.Option) *assertions.Result {
+		r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+			if tag {
+				awscdk.Tags_Of(app).Add(jsii.String("cost-center"), jsii.String("api"), nil)
+			}
+			return apistack.NewApiStack(app, "ApiStack", usEast1).Stack
+		}, append(opts, assertions.WithoutValidation())...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for name, after := range map[string]*assertions.Result{
+		"new handler build":         assertions.NextBuild(before),
+		"new tag":                   synth(true),
+		"CloudWatch role turned on": synth(false, assertions.WithContext(apistack.CloudWatchRoleContext, "true")),
+	} {
+		t.Run(name, func(t *testing.T) { assertions.UpdateSafe(t, before, after, nil) })
+	}
+}

@@ -1,6 +1,7 @@
 package containers_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -218,5 +219,59 @@ func TestInstancesImageAndPlacementShareOneArchitecture(t *testing.T) {
 		if !strings.Contains(string(assets), `"platform": "`+want.platform+`"`) {
 			t.Errorf("%s: the image asset is not built for %s: %s", arch, want.platform, assets)
 		}
+	}
+}
+
+// The next deployment replaces no stateful or capacity resource after a new
+// image build, a new tag on every resource, or one NAT gateway instead of
+// two, beyond the allowances below.
+func TestUpdateSafety(t *testing.T) {
+	before := containersStack(t)
+	// Every change: the AMI is the SSM parameter's, which CloudFormation reads
+	// again on every deployment; a new ECS-optimized AMI updates the launch
+	// template, and the fleet's create-only LaunchTemplateConfigs names its
+	// LatestVersionNumber.
+	// KNOWN DEFECT, open (issue 15, part 2.1): a new AMI replaces the fleet,
+	// its scalable target and the target's scaling policy. The fix resolves
+	// the AMI at synth time into cdk.context.json; until then, these three
+	// allowances say so, and the README's "Containers" section warns.
+	fleetPolicy := assertions.OnlyLogicalID(t, before, "AWS::ApplicationAutoScaling::ScalingPolicy",
+		map[string]any{"ScalingTargetId": map[string]any{"Ref": assertions.LogicalID(built.Cluster.Capacity)}})
+	allowed := map[string]string{
+		assertions.LogicalID(built.Cluster.SpotFleet): "KNOWN DEFECT (issue 15, 2.1): a new AMI replaces the fleet",
+		assertions.LogicalID(built.Cluster.Capacity):  "KNOWN DEFECT (issue 15, 2.1): follows the fleet's replacement",
+		fleetPolicy: "KNOWN DEFECT (issue 15, 2.1): follows the scalable target's replacement",
+	}
+	synth := func(tag bool, nat float64) *assertions.Result {
+		r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+			if tag {
+				awscdk.Tags_Of(app).Add(jsii.String("cost-center"), jsii.String("containers"), nil)
+			}
+			return containers.NewContainersStack(app, "ContainersStack", &containers.Props{
+				StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}},
+			}).Stack
+		}, assertions.WithContext(containers.NatGatewaysContext, nat), assertions.WithoutValidation())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// A new image is a new task definition revision: ECS task definitions
+	// are immutable (every ContainerDefinitions change replaces), and the
+	// services roll to the new revision; nothing stateful.
+	newImage := maps.Clone(allowed)
+	for id := range assertions.Find(before, "AWS::ECS::TaskDefinition", nil) {
+		newImage[id] = "a new image is a new task definition revision"
+	}
+	for name, c := range map[string]struct {
+		after   *assertions.Result
+		allowed map[string]string
+	}{
+		"new image build": {assertions.NextBuild(before), newImage},
+		"new tag":         {synth(true, 2), allowed},
+		"one NAT gateway": {synth(false, 1), allowed},
+		"new AMI":         {before, allowed}, // the same text: the AMI arrives through the SSM parameter
+	} {
+		t.Run(name, func(t *testing.T) { assertions.UpdateSafe(t, before, c.after, c.allowed) })
 	}
 }

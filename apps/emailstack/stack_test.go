@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/apps/emailstack"
 	"github.com/blueprints-cdk/blueprints/assertions"
@@ -28,4 +29,24 @@ func TestThePipelineAndItsLookupAreThere(t *testing.T) {
 
 func TestSuite(t *testing.T) {
 	assertions.Suite(t, emailStack(t))
+}
+
+// The next deployment replaces no resource after a new handler build or a
+// new tag on every resource (the changes every deployment of this stack
+// sees).
+func TestUpdateSafety(t *testing.T) {
+	before := emailStack(t)
+	tagged, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+		awscdk.Tags_Of(app).Add(jsii.String("cost-center"), jsii.String("mail"), nil)
+		return emailstack.NewEmailStack(app, "EmailStack", nil).Stack
+	}, assertions.WithoutValidation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, after := range map[string]*assertions.Result{
+		"new handler build": assertions.NextBuild(before),
+		"new tag":           tagged,
+	} {
+		t.Run(name, func(t *testing.T) { assertions.UpdateSafe(t, before, after, nil) })
+	}
 }

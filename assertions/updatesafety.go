@@ -1,0 +1,187 @@
+package assertions
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/blueprints-cdk/blueprints/internal/module"
+)
+
+// Replacement is one resource the next deployment would replace (or delete),
+// as updatesafety.js finds it.
+type Replacement struct {
+	LogicalID string `json:"logicalId"`
+	Type      string `json:"type"`
+	// Route is "diff" (the template text changed in a property that requires
+	// replacement, or the resource was removed) or "deploy-time" (the text is
+	// the same, but a replacing property's value is resolved again at deploy
+	// time: an SSM parameter, a launch template's version, a replaced
+	// resource's ID).
+	Route string `json:"route"`
+	// Impact is cloudformation-diff's ResourceImpact: WILL_REPLACE,
+	// MAY_REPLACE or WILL_DESTROY.
+	Impact string   `json:"impact"`
+	Paths  []string `json:"paths"`
+	Detail []string `json:"detail"`
+}
+
+// Stateful lists the resource types whose replacement loses data, capacity
+// or an identity that clients hold: no deployment may replace them without
+// an allowance that says why.
+var Stateful = map[string]bool{
+	"AWS::DynamoDB::Table":                        true,
+	"AWS::S3::Bucket":                             true,
+	"AWS::EC2::SpotFleet":                         true,
+	"AWS::ApplicationAutoScaling::ScalableTarget": true,
+	"AWS::KMS::Key":                               true,
+	"AWS::SecretsManager::Secret":                 true,
+	"AWS::ApiGateway::ApiKey":                     true,
+	"AWS::CloudFront::Distribution":               true,
+}
+
+// NextBuild returns the stack as the next build of every handler and image
+// would synthesize it: CDK names an asset by its hash (a Lambda's
+// Code.S3Key is "<hash>.zip", an image's tag is the hash), and a new build
+// changes that hash and nothing else in the template. (Tests skip bundling,
+// and a skipped bundle's hash is made from the construct path, which no
+// build changes; so the new hashes are made here.)
+func NextBuild(r *Result) *Result {
+	next := *r
+	next.JSON = rehash(r.JSON).(map[string]any)
+	return &next
+}
+
+var assetHashPattern = regexp.MustCompile(`[0-9a-f]{64}`)
+
+func rehash(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = rehash(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = rehash(e)
+		}
+		return out
+	case string:
+		return assetHashPattern.ReplaceAllStringFunc(v, func(h string) string {
+			sum := sha256.Sum256([]byte(h))
+			return hex.EncodeToString(sum[:])
+		})
+	}
+	return v
+}
+
+// Replacements runs the update-safety analysis (updatesafety.js, on
+// @aws-cdk/cloudformation-diff and the resource specification it ships) on a
+// stack synthesized before and after a change.
+func Replacements(before, after *Result) ([]Replacement, error) {
+	node, err := module.Node()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := module.NodePackage("@aws-cdk/cloudformation-diff"); err != nil {
+		return nil, err
+	}
+	tools, _ := module.ToolsDir()
+	in, err := json.Marshal(map[string]any{"before": before.JSON, "after": after.JSON})
+	if err != nil {
+		return nil, err
+	}
+	_, self, _, _ := runtime.Caller(0)
+	cmd := exec.Command(node, filepath.Join(filepath.Dir(self), "updatesafety.js"))
+	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("updatesafety.js: %w: %s", err, stderr.String())
+	}
+	var res struct {
+		Resources []Replacement `json:"resources"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("updatesafety.js output: %w", err)
+	}
+	return res.Resources, nil
+}
+
+// UpdateSafetyFindings compares what the change replaces with the allowed
+// replacements (logical ID → the reason, which the test states in a
+// comment as well). Every replacement without an allowance is a finding
+// (rule "Replaced", or "ReplacedStateful" for the Stateful types), and so is
+// every allowance nothing needed ("UnusedAllowance"), so that allowances do
+// not outlive their reason.
+func UpdateSafetyFindings(replaced []Replacement, allowed map[string]string) []Finding {
+	var out []Finding
+	used := map[string]bool{}
+	for _, r := range replaced {
+		if r.Impact == "WILL_DESTROY" && !Stateful[r.Type] {
+			// CDK renames immutable snapshots on purpose (an API Gateway
+			// deployment, a Lambda version): the old one goes, a new one
+			// comes. A stateful resource that leaves the template is lost.
+			continue
+		}
+		if reason, ok := allowed[r.LogicalID]; ok && strings.TrimSpace(reason) != "" {
+			used[r.LogicalID] = true
+			continue
+		}
+		rule := "Replaced"
+		if Stateful[r.Type] {
+			rule = "ReplacedStateful"
+		}
+		msg := fmt.Sprintf("%s %s (%s) by route %s", r.Type, strings.ToLower(strings.ReplaceAll(r.Impact, "_", " ")), strings.Join(r.Paths, ", "), r.Route)
+		if len(r.Detail) > 0 {
+			msg += ": " + strings.Join(r.Detail, "; ")
+		}
+		out = append(out, Finding{Rule: rule, Where: r.LogicalID, Message: msg})
+	}
+	ids := make([]string, 0, len(allowed))
+	for id := range allowed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if !used[id] {
+			out = append(out, Finding{Rule: "UnusedAllowance", Where: id,
+				Message: "allowed to be replaced, but this change replaces nothing there (or the reason is empty): remove the allowance"})
+		}
+	}
+	sortFindings(out)
+	return out
+}
+
+// UpdateSafe fails the test unless the stack, synthesized before and after a
+// change that happens in real life (a new AMI, a changed unrelated prop, a
+// new handler build), replaces exactly the allowed resources.
+func UpdateSafe(t testing.TB, before, after *Result, allowed map[string]string) {
+	t.Helper()
+	if reflect.DeepEqual(before.JSON, after.JSON) && len(allowed) == 0 {
+		// Only the deploy-time route can find anything, and only an
+		// allowance makes that expected: an unchanged template is a test
+		// whose change did not happen.
+		t.Fatal("update safety: the change left the template as it was")
+	}
+	replaced, err := Replacements(before, after)
+	if err != nil {
+		t.Fatalf("update safety: %v", err)
+	}
+	report(t, "update safety", UpdateSafetyFindings(replaced, allowed))
+}

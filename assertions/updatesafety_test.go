@@ -1,0 +1,117 @@
+package assertions_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/blueprints-cdk/blueprints/assertions"
+)
+
+// template parses a template written in the test.
+func template(t *testing.T, s string) *assertions.Result {
+	t.Helper()
+	var j map[string]any
+	if err := json.Unmarshal([]byte(s), &j); err != nil {
+		t.Fatal(err)
+	}
+	return &assertions.Result{ID: "Stack", JSON: j}
+}
+
+func findingsOf(t *testing.T, before, after *assertions.Result, allowed map[string]string) []string {
+	t.Helper()
+	replaced, err := assertions.Replacements(before, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range assertions.UpdateSafetyFindings(replaced, allowed) {
+		out = append(out, f.String())
+	}
+	return out
+}
+
+// fleetBefore is a fleet whose AMI is an SSM parameter's, a table and a
+// function.
+func fleetBefore(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "updatesafety-fleet.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// The deploy-time route: the template text is the same, but a new AMI in
+// the SSM parameter updates the launch template, whose LatestVersionNumber
+// the fleet's create-only LaunchTemplateConfigs names, and the fleet's
+// replacement replaces its scalable target.
+func TestUpdateSafetyFindsWhatADeployTimeValueReplaces(t *testing.T) {
+	r := template(t, fleetBefore(t))
+	got := findingsOf(t, r, r, nil)
+	want := []string{
+		"ReplacedStateful at Fleet: AWS::EC2::SpotFleet will replace (SpotFleetRequestConfigData/LaunchTemplateConfigs/LaunchTemplateSpecification/Version)" +
+			" by route deploy-time: references Template.LatestVersionNumber, which changes whenever Template is updated",
+		"ReplacedStateful at Target: AWS::ApplicationAutoScaling::ScalableTarget will replace (ResourceId)" +
+			" by route deploy-time: references Fleet, which this deployment replaces",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// An allowance for each silences exactly those; a stale one is a finding.
+	allowed := map[string]string{"Fleet": "known", "Target": "follows the fleet", "Table": "stale"}
+	stale := "UnusedAllowance at Table: allowed to be replaced, but this change replaces nothing there (or the reason is empty): remove the allowance"
+	if got := findingsOf(t, r, r, allowed); !slices.Equal(got, []string{stale}) {
+		t.Errorf("with allowances: %q", got)
+	}
+	if got := findingsOf(t, r, r, map[string]string{"Fleet": " ", "Target": "x"}); len(got) != 2 || !strings.HasPrefix(got[0], "ReplacedStateful at Fleet") {
+		t.Errorf("an empty reason allows nothing: %q", got)
+	}
+}
+
+// The diff route, nested: cloudformation-diff itself looks only at
+// top-level properties, and SpotFleetRequestConfigData is not create-only
+// as a whole; its LaunchTemplateConfigs is.
+func TestUpdateSafetyFindsNestedCreateOnlyChangesAndKeyChanges(t *testing.T) {
+	before := template(t, fleetBefore(t))
+	after := template(t, strings.NewReplacer(`"t4g.small"`, `"t4g.medium"`, `"pk"`, `"id"`, `"TargetCapacity": 2`, `"TargetCapacity": 3`).Replace(fleetBefore(t)))
+	got := strings.Join(findingsOf(t, before, after, map[string]string{"Fleet": "x", "Target": "x"}), "\n")
+	if got != "ReplacedStateful at Table: AWS::DynamoDB::Table will replace (KeySchema/AttributeName)"+
+		" by route diff: a property that requires replacement changed" {
+		t.Errorf("findings:\n%s", got)
+	}
+	replaced, err := assertions.Replacements(before, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range replaced {
+		if r.LogicalID == "Fleet" && !slices.Contains(r.Paths, "SpotFleetRequestConfigData/LaunchTemplateConfigs/Overrides/InstanceType") {
+			t.Errorf("the fleet's nested change: %+v", r)
+		}
+	}
+}
+
+// An update in place (a new handler build, a capacity change) replaces
+// nothing; a removed table is lost, a removed stateless resource is not
+// reported.
+func TestUpdateSafetyPassesUpdatesAndFailsRemovedTables(t *testing.T) {
+	before := template(t, fleetBefore(t))
+	allowed := map[string]string{"Fleet": "x", "Target": "x"}
+	next := assertions.NextBuild(before)
+	if assertions.JSON(next.JSON) == assertions.JSON(before.JSON) {
+		t.Fatal("NextBuild changed no asset hash")
+	}
+	if got := findingsOf(t, before, next, allowed); got != nil {
+		t.Errorf("a new build: %q", got)
+	}
+	removed := template(t, fleetBefore(t))
+	delete(removed.JSON["Resources"].(map[string]any), "Table")
+	delete(removed.JSON["Resources"].(map[string]any), "Fn")
+	lost := "ReplacedStateful at Table: AWS::DynamoDB::Table will destroy () by route diff: removed from the template"
+	if got := findingsOf(t, before, removed, allowed); !slices.Equal(got, []string{lost}) {
+		t.Errorf("removals: %q", got)
+	}
+}
