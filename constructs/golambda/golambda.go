@@ -8,10 +8,16 @@
 package golambda
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -86,16 +92,93 @@ func NewFunction(scope constructs.Construct, id string, props *Props) *Function 
 // Code is the asset of lambda/<entry> in the module at root, built by the
 // local Go toolchain. CDK skips the build when the stack is not being bundled
 // (context aws:cdk:bundling-stacks), which fast unit tests use.
+//
+// The asset is named by the hash of the build's inputs (InputHash), not of
+// its output: CDK then finds an unchanged handler's asset.<hash> folder in
+// the cloud assembly and neither rebuilds nor relinks it, and an edited
+// handler rebuilds alone.
 func Code(root, entry string) awslambda.AssetCode {
+	hash, err := InputHash(root, entry)
+	if err != nil {
+		panic(fmt.Sprintf("golambda: hashing lambda/%s: %v", entry, err))
+	}
 	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, "lambda", entry)), &awss3assets.AssetOptions{
-		// The hash is taken from the built binary, which is reproducible.
-		AssetHashType: awscdk.AssetHashType_OUTPUT,
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		AssetHash:     jsii.String(hash),
 		Bundling: &awscdk.BundlingOptions{
 			// Never used: the local build below always succeeds or fails loudly.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("local-go-build-only")),
 			Local: &localBuild{root: root, entry: entry},
 		},
 	})
+}
+
+// InputHash is the SHA-256 of everything a build of lambda/<entry> reads:
+// the Go version, BuildFlags and target, go.mod, go.sum, and every file of
+// lambda/<entry> and internal/ (a handler imports nothing else of this
+// module; a test checks it with go list) but tests and testdata. Paths are
+// relative, so the hash is the same wherever the module sits.
+func InputHash(root, entry string) (string, error) {
+	version, err := goVersion(root)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%q\x00%q\x00", version, BuildFlags, buildEnv)
+	files := []string{"go.mod", "go.sum"}
+	for _, dir := range []string{filepath.Join("lambda", entry), "internal"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			if d.Type().IsRegular() && !strings.HasSuffix(d.Name(), "_test.go") {
+				rel, _ := filepath.Rel(root, path)
+				files = append(files, rel)
+			}
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	sort.Strings(files)
+	for _, rel := range files {
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// buildEnv is the environment Build adds to the caller's. The module's own
+// go.mod decides the dependencies, whatever the caller's workspace or flags
+// say; the build may run in a read-only module cache.
+var buildEnv = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly"}
+
+var goVersions sync.Map // root → the toolchain's version there
+
+// goVersion is `go env GOVERSION` in root, as Build runs go: the toolchain
+// go.mod selects.
+func goVersion(root string) (string, error) {
+	if v, ok := goVersions.Load(root); ok {
+		return v.(string), nil
+	}
+	cmd := exec.Command("go", "env", "GOVERSION")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), buildEnv...)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOVERSION in %s: %w", root, err)
+	}
+	v := strings.TrimSpace(string(out))
+	goVersions.Store(root, v)
+	return v, nil
 }
 
 // localBuild implements awscdk.ILocalBundling with `go build`.
@@ -116,9 +199,7 @@ func Build(root, entry, out string) error {
 	args := append(append([]string{}, BuildFlags...), "-o", out, "./lambda/"+entry)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
-	// The module's own go.mod decides the dependencies, whatever the caller's
-	// workspace or flags say; the build may run in a read-only module cache.
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	cmd.Env = append(os.Environ(), buildEnv...)
 	if output, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building lambda/%s in %s: %v\n%s", entry, root, err, output)
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,6 +168,95 @@ func copyModule(t testing.TB, from, to string) {
 		}
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// The asset is named by the build's inputs: the same wherever the module
+// sits; changed by an edit of the handler, of internal/ or of go.sum; not
+// changed by a test, testdata or another handler's edit.
+func TestTheAssetHashIsTheHashOfTheBuildInputs(t *testing.T) {
+	root, names := handlers(t)
+	if len(names) < 2 {
+		t.Fatal("want two handlers to tell them apart")
+	}
+	dir := filepath.Join(t.TempDir(), "copy")
+	copyModule(t, root, dir)
+	hash := func(entry string) string {
+		t.Helper()
+		h, err := golambda.InputHash(dir, entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	here, err := golambda.InputHash(root, names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := hash(names[0]), hash(names[1])
+	if a != here || a == b {
+		t.Fatalf("lambda/%s: %s here, %s in a copy; lambda/%s: %s", names[0], here, a, names[1], b)
+	}
+	edit := func(rel string) {
+		t.Helper()
+		path := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			_, err = f.WriteString("\n// edited\n")
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, unchanged := range []string{
+		filepath.Join("lambda", names[0], "edit_test.go"),
+		filepath.Join("lambda", names[0], "testdata", "x.json"),
+		filepath.Join("internal", "ptr", "testdata", "x.json"),
+		filepath.Join("lambda", names[1], "main.go"),
+	} {
+		edit(unchanged)
+		if got := hash(names[0]); got != a {
+			t.Errorf("an edit of %s changed lambda/%s's hash", unchanged, names[0])
+		}
+	}
+	if hash(names[1]) == b {
+		t.Errorf("an edit of lambda/%s/main.go left its hash", names[1])
+	}
+	for _, changed := range []string{filepath.Join("lambda", names[0], "main.go"), filepath.Join("internal", "ptr", "ptr.go"), "go.sum"} {
+		edit(changed)
+		if got := hash(names[0]); got == a {
+			t.Errorf("an edit of %s left lambda/%s's hash", changed, names[0])
+		} else {
+			a = got
+		}
+	}
+}
+
+// InputHash reads lambda/<entry> and internal/ only: no handler may import
+// another package of this module.
+func TestHandlersImportOnlyInternalPackagesOfThisModule(t *testing.T) {
+	root, names := handlers(t)
+	for _, name := range names {
+		cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", "./lambda/"+name)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list lambda/%s: %v", name, err)
+		}
+		deps := strings.Fields(string(out))
+		if !slices.Contains(deps, module.Path+"/lambda/"+name) {
+			t.Fatalf("lambda/%s: go list found %q", name, deps)
+		}
+		for _, dep := range deps {
+			if dep != module.Path+"/lambda/"+name && !strings.HasPrefix(dep, module.Path+"/internal/") {
+				t.Errorf("lambda/%s imports %s, which InputHash does not read", name, dep)
+			}
 		}
 	}
 }
