@@ -124,7 +124,7 @@ func InputHash(root, entry string) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%q\x00%q\x00", version, BuildFlags, buildEnv)
+	_, _ = fmt.Fprintf(h, "%s\x00%q\x00%q\x00", version, BuildFlags, buildEnv) // a hash.Hash never fails to write
 	files := []string{"go.mod", "go.sum"}
 	for _, dir := range []string{filepath.Join("lambda", entry), "internal"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
@@ -150,7 +150,7 @@ func InputHash(root, entry string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
+		_, _ = fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
