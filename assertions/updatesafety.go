@@ -38,8 +38,9 @@ type Replacement struct {
 }
 
 // Stateful lists the resource types whose replacement loses data, capacity
-// or an identity that clients hold: no deployment may replace them without
-// an allowance that says why.
+// or an identity that clients hold: their findings are "ReplacedStateful".
+// (Every replacement needs an allowance; these are the ones a reviewer must
+// not wave through.)
 var Stateful = map[string]bool{
 	"AWS::DynamoDB::Table":                        true,
 	"AWS::S3::Bucket":                             true,
@@ -49,7 +50,29 @@ var Stateful = map[string]bool{
 	"AWS::SecretsManager::Secret":                 true,
 	"AWS::ApiGateway::ApiKey":                     true,
 	"AWS::CloudFront::Distribution":               true,
+	// Messages waiting (a dead-letter queue's above all), subscriptions
+	// made outside the stack, logs kept for their retention.
+	"AWS::SQS::Queue":     true,
+	"AWS::SNS::Topic":     true,
+	"AWS::Logs::LogGroup": true,
 }
+
+// Snapshots are the types CDK renames on purpose when their content
+// changes: the old one is removed, a new one added, and nothing is lost.
+var Snapshots = map[string]bool{
+	"AWS::ApiGateway::Deployment": true,
+	"AWS::Lambda::Version":        true,
+}
+
+// The routes of a Replacement, which an allowance names after the logical
+// ID: Allow(id, RouteDeployTime).
+const (
+	RouteDiff       = "diff"
+	RouteDeployTime = "deploy-time"
+)
+
+// Allow is the key of an allowance: one resource, by one route.
+func Allow(logicalID, route string) string { return logicalID + " " + route }
 
 // NextBuild returns the stack as the next build of every handler and image
 // would synthesize it: CDK names an asset by its hash (a Lambda's
@@ -124,8 +147,8 @@ func Replacements(before, after *Result) ([]Replacement, error) {
 }
 
 // UpdateSafetyFindings compares what the change replaces with the allowed
-// replacements (logical ID → the reason, which the test states in a
-// comment as well). Every replacement without an allowance is a finding
+// replacements (Allow(logical ID, route) → the reason, which the test
+// states in a comment as well). Every replacement without an allowance is a finding
 // (rule "Replaced", or "ReplacedStateful" for the Stateful types), and so is
 // every allowance nothing needed ("UnusedAllowance"), so that allowances do
 // not outlive their reason.
@@ -133,14 +156,12 @@ func UpdateSafetyFindings(replaced []Replacement, allowed map[string]string) []F
 	var out []Finding
 	used := map[string]bool{}
 	for _, r := range replaced {
-		if r.Impact == "WILL_DESTROY" && !Stateful[r.Type] {
-			// CDK renames immutable snapshots on purpose (an API Gateway
-			// deployment, a Lambda version): the old one goes, a new one
-			// comes. A stateful resource that leaves the template is lost.
+		if r.Impact == "WILL_DESTROY" && Snapshots[r.Type] {
 			continue
 		}
-		if reason, ok := allowed[r.LogicalID]; ok && strings.TrimSpace(reason) != "" {
-			used[r.LogicalID] = true
+		key := Allow(r.LogicalID, r.Route)
+		if reason, ok := allowed[key]; ok && strings.TrimSpace(reason) != "" {
+			used[key] = true
 			continue
 		}
 		rule := "Replaced"
@@ -151,7 +172,7 @@ func UpdateSafetyFindings(replaced []Replacement, allowed map[string]string) []F
 		if len(r.Detail) > 0 {
 			msg += ": " + strings.Join(r.Detail, "; ")
 		}
-		out = append(out, Finding{Rule: rule, Where: r.LogicalID, Message: msg})
+		out = append(out, Finding{Rule: rule, Where: key, Message: msg})
 	}
 	ids := make([]string, 0, len(allowed))
 	for id := range allowed {

@@ -1,7 +1,8 @@
 // Update safety, for updatesafety.go: which resources the next deployment of
 // a stack would replace, by either of two routes. It reads one JSON object
 // {"before": template, "after": template} on stdin and writes
-// {"resources": [{"logicalId", "type", "route", "impact", "paths", "detail"}]}.
+// {"resources": [{"logicalId", "type", "route", "impact", "paths", "detail"}]},
+// one entry per resource and route.
 //
 // Route "diff": the template text changed in a property that requires
 // replacement. The resource-level impact is @aws-cdk/cloudformation-diff's
@@ -14,11 +15,14 @@
 //
 // Route "deploy-time": the text did not change, but a replacing property's
 // value is only known at deploy time and can differ on the next deployment:
-//  - a Ref to a parameter of an AWS::SSM::Parameter::Value<...> type, or a
-//    {{resolve:ssm:...}} dynamic reference: CloudFormation reads the
-//    parameter again on every stack update (CloudFormation User Guide,
-//    "Specify existing resources at runtime with CloudFormation-supplied
-//    parameter types", SSM parameter types);
+//  - a Ref to a parameter of an AWS::SSM::Parameter::Value<...> type:
+//    "AWS CloudFormation always fetches the latest values from Parameter
+//    Store when it updates stacks" (CloudFormation User Guide, "Specify
+//    existing resources at runtime with CloudFormation-supplied parameter
+//    types", SSM parameter types);
+//  - a {{resolve:...}} dynamic reference: a stack update may fetch a newer
+//    value ("Get a plaintext value from Systems Manager Parameter Store");
+//    flagged to be safe;
 //  - a GetAtt of an attribute that changes on update (volatileAttributes);
 //  - a Ref or GetAtt of a resource that is itself replaced by this
 //    deployment: a replacement gets a new physical ID (CloudFormation User
@@ -32,10 +36,11 @@ const { loadAwsServiceSpecSync } = require(path.join(tools, '@aws-cdk', 'aws-ser
 
 // Attributes whose value changes when their resource is updated in place.
 const volatileAttributes = {
-  // CloudFormation User Guide, AWS::EC2::LaunchTemplate, "Return values":
-  // LatestVersionNumber and DefaultVersionNumber; an update of
-  // LaunchTemplateData creates a new launch template version.
-  'AWS::EC2::LaunchTemplate': ['LatestVersionNumber', 'DefaultVersionNumber'],
+  // CloudFormation User Guide, AWS::EC2::LaunchTemplate: an update of
+  // LaunchTemplateData creates a new version, which LatestVersionNumber
+  // returns. (DefaultVersionNumber stays: the default version "cannot be
+  // specified in AWS CloudFormation".)
+  'AWS::EC2::LaunchTemplate': ['LatestVersionNumber'],
 };
 
 let db;
@@ -74,14 +79,25 @@ function refsOf(t) {
 }
 
 // replacement says whether a change at a value path (array indices dropped)
-// replaces: "yes", "maybe" or undefined.
-function replacement(type, valuePath) {
+// replaces: "yes", "maybe" or undefined. A change there replaces if the
+// path or one of its ancestors is create-only; with descendants (a change
+// of the whole value, an object that became an intrinsic, a list that grew),
+// if a create-only property lies under it.
+function replacement(type, valuePath, descendants) {
   const paths = replacingPaths(type);
   let verdict;
   for (let i = 1; i <= valuePath.length; i++) {
     const v = paths.get(valuePath.slice(0, i).join('/'));
     if (v === 'yes') return 'yes';
     if (v) verdict = v;
+  }
+  if (descendants) {
+    const prefix = valuePath.length ? `${valuePath.join('/')}/` : '';
+    for (const [p, v] of paths) {
+      if (!p.startsWith(prefix)) continue;
+      if (v === 'yes') return 'yes';
+      verdict = verdict || v;
+    }
   }
   return verdict;
 }
@@ -162,9 +178,12 @@ function references(value, template) {
 
 function analyse(before, after) {
   const result = new Map();
+  const replaced = new Set(); // logical IDs
   const add = (id, type, route, impact, paths, detail) => {
-    if (!result.has(id)) result.set(id, { logicalId: id, type, route, impact, paths: [], detail: [] });
-    const r = result.get(id);
+    const key = `${id} ${route}`;
+    if (!result.has(key)) result.set(key, { logicalId: id, type, route, impact, paths: [], detail: [] });
+    if (impact !== 'WILL_DESTROY') replaced.add(id);
+    const r = result.get(key);
     for (const p of paths) if (!r.paths.includes(p)) r.paths.push(p);
     if (detail && !r.detail.includes(detail)) r.detail.push(detail);
   };
@@ -181,7 +200,7 @@ function analyse(before, after) {
     let impact = change.changeImpact;
     const paths = [];
     for (const p of changedPaths(oldProps, newProps)) {
-      const v = replacement(type, p);
+      const v = replacement(type, p, true);
       if (!v) continue;
       paths.push(p.join('/'));
       if (v === 'yes') impact = ResourceImpact.WILL_REPLACE;
@@ -199,7 +218,7 @@ function analyse(before, after) {
     changed = false;
     for (const [id, res] of Object.entries(resources)) {
       leaves(res.Properties || {}, [], (at, value) => {
-        const v = replacement(res.Type, at);
+        const v = replacement(res.Type, at, false);
         if (!v) return;
         for (const ref of references(value, after)) {
           let why;
@@ -207,20 +226,19 @@ function analyse(before, after) {
           else if (ref.kind === 'dynamic') why = `holds a dynamic reference (${ref.name}), resolved on every update`;
           else if (ref.kind === 'attribute' && (volatileAttributes[(resources[ref.name] || {}).Type] || []).includes(ref.attribute)) {
             why = `references ${ref.name}.${ref.attribute}, which changes whenever ${ref.name} is updated`;
-          } else if ((ref.kind === 'attribute' || ref.kind === 'resource') && result.has(ref.name) && ref.name !== id) {
+          } else if ((ref.kind === 'attribute' || ref.kind === 'resource') && replaced.has(ref.name) && ref.name !== id) {
             why = `references ${ref.name}, which this deployment replaces`;
           }
           if (!why) continue;
-          const before = result.get(id);
-          const known = before && before.paths.includes(at.join('/')) && before.detail.includes(why);
-          if (known) continue;
-          add(id, res.Type, before ? before.route : 'deploy-time', v === 'yes' ? 'WILL_REPLACE' : 'MAY_REPLACE', [at.join('/')], why);
+          const known = result.get(`${id} deploy-time`);
+          if (known && known.paths.includes(at.join('/')) && known.detail.includes(why)) continue;
+          add(id, res.Type, 'deploy-time', v === 'yes' ? 'WILL_REPLACE' : 'MAY_REPLACE', [at.join('/')], why);
           changed = true;
         }
       });
     }
   }
-  return [...result.values()].sort((a, b) => a.logicalId.localeCompare(b.logicalId));
+  return [...result.values()].sort((a, b) => `${a.logicalId} ${a.route}`.localeCompare(`${b.logicalId} ${b.route}`));
 }
 
 let input = '';
