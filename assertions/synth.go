@@ -247,6 +247,19 @@ func Load(dir, artifactID string) (*Result, error) {
 // readMessages reads the stack's annotations from the assembly: from the
 // manifest, and from the separate metadata file that CDK writes them to.
 func readMessages(dir, artifactID string) ([]Message, error) {
+	var out []Message
+	err := readMetadata(dir, artifactID, func(path, typ string, data any) {
+		switch typ {
+		case "aws:cdk:error", "aws:cdk:warning", "aws:cdk:info":
+			out = append(out, Message{Level: typ, Path: path, Text: fmt.Sprint(data)})
+		}
+	})
+	return out, err
+}
+
+// readMetadata calls f for every metadata entry of the stack's constructs,
+// from the manifest and from the separate file CDK may write them to.
+func readMetadata(dir, artifactID string, f func(path, typ string, data any)) error {
 	type entries map[string][]struct {
 		Type string `json:"type"`
 		Data any    `json:"data"`
@@ -258,29 +271,25 @@ func readMessages(dir, artifactID string) ([]Message, error) {
 		} `json:"artifacts"`
 	}
 	if err := readJSON(filepath.Join(dir, "manifest.json"), &manifest); err != nil {
-		return nil, err
+		return err
 	}
 	art := manifest.Artifacts[artifactID]
 	all := []entries{art.Metadata}
 	if art.AdditionalMetadataFile != "" {
 		var more entries
 		if err := readJSON(filepath.Join(dir, art.AdditionalMetadataFile), &more); err != nil {
-			return nil, err
+			return err
 		}
 		all = append(all, more)
 	}
-	var out []Message
 	for _, md := range all {
 		for path, es := range md {
 			for _, e := range es {
-				switch e.Type {
-				case "aws:cdk:error", "aws:cdk:warning", "aws:cdk:info":
-					out = append(out, Message{Level: e.Type, Path: path, Text: fmt.Sprint(e.Data)})
-				}
+				f(path, e.Type, e.Data)
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func readJSON(path string, v any) error {
