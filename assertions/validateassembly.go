@@ -139,6 +139,6 @@ func (c *assemblyContext) TemplatePaths() *[]*string {
 	return &out
 }
 
-func (c *assemblyContext) AccountId() *string                  { return nil } //nolint:revive // the name awscdk.IPolicyValidationContext requires
+func (c *assemblyContext) AccountId() *string                  { return nil } //nolint:revive,staticcheck // the name awscdk.IPolicyValidationContext requires
 func (c *assemblyContext) Region() *string                     { return nil }
 func (c *assemblyContext) AppConstruct() constructs.IConstruct { return nil }
