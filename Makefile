@@ -49,8 +49,11 @@ test: tools
 snapshots: tools
 	CDK_VALIDATION=false UPDATE_SNAPSHOTS=1 go test -count=1 ./...
 
+# The handlers' benchmarks, then warm `make synth` against the app's own
+# construction cost, interleaved (.ci/bench-synth; ROUNDS=5 by default).
 bench: tools
 	go test -run '^$$' -bench . -benchmem ./lambda/... ./apps/containers/service
+	.ci/bench-synth
 
 # Needs AWS credentials and a bootstrapped account (`cdk bootstrap`).
 deploy: tools
