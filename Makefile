@@ -49,11 +49,14 @@ test: tools
 snapshots: tools
 	CDK_VALIDATION=false UPDATE_SNAPSHOTS=1 go test -count=1 ./...
 
-# The handlers' benchmarks, then warm `make synth` against the app's own
-# construction cost, interleaved (.ci/bench-synth; ROUNDS=5 by default).
+# The handlers' benchmarks; warm `make synth` against the app's own
+# construction cost, interleaved (.ci/bench-synth); each handler's Lambda
+# init and first call against a trivial handler (.ci/bench-init, with
+# ../shared/bench's trivial handler and lambdarun, or BENCH_DIR).
 bench: tools
 	go test -run '^$$' -bench . -benchmem ./lambda/... ./apps/containers/service
 	.ci/bench-synth
+	.ci/bench-init
 
 # Needs AWS credentials and a bootstrapped account (`cdk bootstrap`).
 deploy: tools
