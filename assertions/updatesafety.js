@@ -23,7 +23,9 @@
 //  - a {{resolve:...}} dynamic reference: a stack update may fetch a newer
 //    value ("Get a plaintext value from Systems Manager Parameter Store");
 //    flagged to be safe;
-//  - a GetAtt of an attribute that changes on update (volatileAttributes);
+//  - a GetAtt of an attribute that changes on update (volatileAttributes)
+//    of a resource this deployment updates: one whose text changed, or one
+//    that holds a deploy-time value (above) anywhere in its properties;
 //  - a Ref or GetAtt of a resource that is itself replaced by this
 //    deployment: a replacement gets a new physical ID (CloudFormation User
 //    Guide, "Update behaviors of stack resources", Replacement).
@@ -188,12 +190,15 @@ function analyse(before, after) {
     if (detail && !r.detail.includes(detail)) r.detail.push(detail);
   };
 
-  // Route "diff".
+  // Route "diff". updated collects the resources this deployment may update
+  // in place (their text changed).
+  const updated = new Set();
   const diff = fullDiff(before, after);
   diff.resources.forEachDifference((id, change) => {
     const type = change.newResourceType || change.oldResourceType;
     if (change.isRemoval) return add(id, type, 'diff', 'WILL_DESTROY', [], 'removed from the template');
     if (change.isAddition) return;
+    updated.add(id);
     if (change.oldResourceType !== change.newResourceType) return add(id, type, 'diff', 'WILL_REPLACE', [], 'its type changed');
     const oldProps = before.Resources[id].Properties;
     const newProps = after.Resources[id].Properties;
@@ -214,6 +219,13 @@ function analyse(before, after) {
   // Route "deploy-time", to a fixed point (a replaced resource replaces the
   // resources that name it in a replacing property).
   const resources = after.Resources || {};
+  // A resource holding a deploy-time value anywhere is updated whenever
+  // that value changes.
+  for (const [id, res] of Object.entries(resources)) {
+    leaves(res.Properties || {}, [], (at, value) => {
+      if (references(value, after).some((r) => r.kind === 'ssm-parameter' || r.kind === 'dynamic')) updated.add(id);
+    });
+  }
   for (let changed = true; changed;) {
     changed = false;
     for (const [id, res] of Object.entries(resources)) {
@@ -224,8 +236,8 @@ function analyse(before, after) {
           let why;
           if (ref.kind === 'ssm-parameter') why = `references the SSM-typed parameter ${ref.name}, which CloudFormation reads again on every update`;
           else if (ref.kind === 'dynamic') why = `holds a dynamic reference (${ref.name}), resolved on every update`;
-          else if (ref.kind === 'attribute' && (volatileAttributes[(resources[ref.name] || {}).Type] || []).includes(ref.attribute)) {
-            why = `references ${ref.name}.${ref.attribute}, which changes whenever ${ref.name} is updated`;
+          else if (ref.kind === 'attribute' && updated.has(ref.name) && (volatileAttributes[(resources[ref.name] || {}).Type] || []).includes(ref.attribute)) {
+            why = `references ${ref.name}.${ref.attribute}, which changes when this deployment updates ${ref.name}`;
           } else if ((ref.kind === 'attribute' || ref.kind === 'resource') && replaced.has(ref.name) && ref.name !== id) {
             why = `references ${ref.name}, which this deployment replaces`;
           }

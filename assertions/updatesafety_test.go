@@ -55,7 +55,7 @@ func TestUpdateSafetyFindsWhatADeployTimeValueReplaces(t *testing.T) {
 	want := []string{
 		"ReplacedStateful at Fleet deploy-time: AWS::EC2::SpotFleet will replace" +
 			" (SpotFleetRequestConfigData/LaunchTemplateConfigs/LaunchTemplateSpecification/Version) by route deploy-time:" +
-			" references Template.LatestVersionNumber, which changes whenever Template is updated",
+			" references Template.LatestVersionNumber, which changes when this deployment updates Template",
 		"ReplacedStateful at Target deploy-time: AWS::ApplicationAutoScaling::ScalableTarget will replace (ResourceId)" +
 			" by route deploy-time: references Fleet, which this deployment replaces",
 	}
@@ -75,6 +75,26 @@ func TestUpdateSafetyFindsWhatADeployTimeValueReplaces(t *testing.T) {
 	blank := map[string]string{assertions.Allow("Fleet", assertions.RouteDeployTime): " ", assertions.Allow("Target", assertions.RouteDeployTime): "x"}
 	if got := findingsOf(t, r, r, blank); len(got) != 2 || !strings.HasPrefix(got[0], "ReplacedStateful at Fleet") {
 		t.Errorf("an empty reason allows nothing: %q", got)
+	}
+}
+
+// A launch template with a pinned image is updated only when its text
+// changes, and then it replaces the fleet too.
+func TestUpdateSafetyFollowsAPinnedLaunchTemplateOnlyWhenItChanges(t *testing.T) {
+	pinned := func(ami string) *assertions.Result {
+		r := template(t, fleetBefore(t))
+		lt := r.JSON["Resources"].(map[string]any)["Template"].(map[string]any)["Properties"].(map[string]any)
+		lt["LaunchTemplateData"] = map[string]any{"ImageId": ami}
+		return r
+	}
+	before := pinned("ami-0123456789abcdef0")
+	if got := findingsOf(t, before, before, nil); got != nil {
+		t.Errorf("an unchanged pinned template: %q", got)
+	}
+	got := findingsOf(t, before, pinned("ami-0fedcba9876543210"), nil)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "ReplacedStateful at Fleet deploy-time") ||
+		!strings.Contains(got[0], "changes when this deployment updates Template") {
+		t.Errorf("a new pinned image: %q", got)
 	}
 }
 
