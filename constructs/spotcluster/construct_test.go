@@ -2,11 +2,13 @@ package spotcluster_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/assertions"
@@ -251,5 +253,51 @@ func TestServiceLinkedRolesAreOptIn(t *testing.T) {
 		if !strings.Contains(deps, `"`+assertions.LogicalID(r)+`"`) {
 			t.Errorf("the fleet depends on %s, not on %s", deps, assertions.LogicalID(r))
 		}
+	}
+}
+
+// A pinned image is the template's own text: a newly published ECS AMI
+// changes nothing, and no deploy-time value can replace the fleet; a new
+// pinned image does, as a planned change the update-safety check shows.
+func TestAPinnedMachineImageReplacesTheFleetOnlyWhenItChanges(t *testing.T) {
+	synth := func(ami string) *assertions.Result {
+		r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+			stack := awscdk.NewStack(app, jsii.String("SpotClusterPinned"), &awscdk.StackProps{Env: env})
+			spotcluster.NewSpotFleetCluster(stack, "Spot", &spotcluster.Props{
+				MachineImage: awsec2.MachineImage_GenericLinux(&map[string]*string{"us-east-1": jsii.String(ami)}, nil),
+			})
+			return stack
+		}, assertions.WithoutValidation())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	before := synth("ami-0123456789abcdef0")
+	if params := assertions.JSON(before.JSON["Parameters"]); strings.Contains(params, "/aws/service/ecs/") {
+		t.Errorf("a pinned image still reads the SSM parameter: %s", params)
+	}
+	assertions.HasResourceProperties(t, before, "AWS::EC2::LaunchTemplate", map[string]any{
+		"LaunchTemplateData": map[string]any{"ImageId": "ami-0123456789abcdef0"},
+	})
+	if replaced, err := assertions.Replacements(before, before); err != nil || len(replaced) != 0 {
+		t.Errorf("with the image pinned, a newly published AMI replaces %+v (%v)", replaced, err)
+	}
+	replaced, err := assertions.Replacements(before, synth("ami-0fedcba9876543210"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, r := range replaced {
+		types = append(types, r.Type+" "+r.Route)
+	}
+	slices.Sort(types)
+	want := []string{
+		"AWS::ApplicationAutoScaling::ScalableTarget deploy-time",
+		"AWS::ApplicationAutoScaling::ScalingPolicy deploy-time",
+		"AWS::EC2::SpotFleet deploy-time",
+	}
+	if !slices.Equal(types, want) {
+		t.Errorf("a new pinned image replaces %q, want %q", types, want)
 	}
 }

@@ -78,6 +78,14 @@ type Props struct {
 	// account: creating a role that exists fails the stack, so it is off
 	// unless asked. Default: false (see the README to check or create them).
 	CreateServiceLinkedRoles *bool
+	// MachineImage is the instances' AMI, which must be an ECS-optimized
+	// image of Architecture (or one with the ECS agent). Pin it by ID, as
+	// with awsec2.MachineImage_GenericLinux, and a new AMI arrives only when
+	// you change it, as a planned change. Default: the ECS-optimized Amazon
+	// Linux 2023 AMI from its public SSM parameter, which CloudFormation
+	// reads again on every deployment: a newly published AMI updates the
+	// launch template, and so replaces the fleet (see the README).
+	MachineImage awsec2.IMachineImage
 }
 
 // config is Props with the defaults applied: all that the builders read.
@@ -91,6 +99,7 @@ type config struct {
 	weights                                   map[string]*float64 // by instance type
 	metric                                    string              // the tracked reservation
 	linkedRoles                               bool
+	image                                     awsec2.IMachineImage // nil: the SSM parameter's
 }
 
 // resolve validates the props and applies the defaults.
@@ -112,6 +121,7 @@ func resolve(p *Props) (*config, error) {
 		metric:      "CPUReservation",
 		linkedRoles: ptr.Or(p.CreateServiceLinkedRoles, false),
 	}
+	c.image = p.MachineImage
 	if ptr.Or(p.ScaleOnMemory, false) {
 		c.metric = "MemoryReservation"
 	}

@@ -148,9 +148,14 @@ func (s *SpotFleetCluster) buildInstanceRole() {
 }
 
 func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
-	hardware := awsecs.AmiHardwareType_ARM
-	if cfg.arch == X8664 {
-		hardware = awsecs.AmiHardwareType_STANDARD
+	image := cfg.image
+	if image == nil {
+		// The ECS-optimized Amazon Linux 2023 AMI, from its public SSM parameter.
+		hardware := awsecs.AmiHardwareType_ARM
+		if cfg.arch == X8664 {
+			hardware = awsecs.AmiHardwareType_STANDARD
+		}
+		image = awsecs.EcsOptimizedImage_AmazonLinux2023(hardware, nil)
 	}
 	userData := awsec2.UserData_ForLinux(nil)
 	userData.AddCommands(
@@ -168,8 +173,7 @@ func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
 		jsii.String("iptables-save > /etc/sysconfig/iptables && systemctl enable --now iptables"),
 	)
 	s.LaunchTemplate = awsec2.NewLaunchTemplate(s.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		// The ECS-optimized Amazon Linux 2023 AMI, from its public SSM parameter.
-		MachineImage:  awsecs.EcsOptimizedImage_AmazonLinux2023(hardware, nil),
+		MachineImage:  image,
 		Role:          s.InstanceRole,
 		SecurityGroup: s.InstanceSecurityGroup,
 		UserData:      userData,
