@@ -9,6 +9,7 @@ package containers
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -26,6 +27,15 @@ import (
 // (cdk deploy -c natGateways=2). Default: 1.
 const NatGatewaysContext = "natGateways"
 
+// AmiContext is the context key that pins the instances' AMI (cdk deploy -c
+// ecsAmi=ami-…, or an "ecsAmi" entry in cdk.context.json): the
+// ECS-optimized AMI of the stack's region and architecture. A newly
+// published AMI then changes nothing until you change the value. Default:
+// none, and the AMI comes from its public SSM parameter, which replaces the
+// fleet on the first deployment after AWS publishes a new one (README,
+// spotcluster).
+const AmiContext = "ecsAmi"
+
 // Props configures the ContainersStack sample.
 type Props struct {
 	awscdk.StackProps
@@ -33,6 +43,8 @@ type Props struct {
 	// spotcluster.Arm64 or spotcluster.X8664. Default: Arm64.
 	Architecture *string
 }
+
+var amiID = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 // ContainersStack is the sample containers stack.
 type ContainersStack struct { //nolint:revive // named after the CloudFormation stack it builds (ContainersStack)
@@ -65,9 +77,18 @@ func NewContainersStack(scope constructs.Construct, id string, props *Props) *Co
 	if platform == nil {
 		panic(fmt.Sprintf("containers.NewContainersStack %q: Props.Architecture %q must be %q or %q", id, arch, spotcluster.Arm64, spotcluster.X8664))
 	}
+	var machineImage awsec2.IMachineImage
+	if ami, ok := stack.Node().TryGetContext(jsii.String(AmiContext)).(string); ok {
+		if !amiID.MatchString(ami) || *awscdk.Token_IsUnresolved(stack.Region()) {
+			panic(fmt.Sprintf("containers.NewContainersStack %q: context %s=%q must be an AMI ID (ami- and 8 or 17 hex digits), in a stack with a concrete region",
+				id, AmiContext, ami))
+		}
+		machineImage = awsec2.MachineImage_GenericLinux(&map[string]*string{*stack.Region(): jsii.String(ami)}, nil)
+	}
 	s.Cluster = spotcluster.NewSpotFleetCluster(stack, "Cluster", &spotcluster.Props{
 		VpcProps:     &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(nat)},
 		Architecture: jsii.String(arch),
+		MachineImage: machineImage,
 	})
 	s.Services = albservice.NewAlbToEcsServices(stack, "Microservices", &albservice.Props{
 		ExistingCluster: s.Cluster.ServiceCluster,
