@@ -34,6 +34,13 @@ func findingsOf(t *testing.T, before, after *assertions.Result, allowed map[stri
 	return out
 }
 
+func sameFindings(t *testing.T, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // fleetBefore is a fleet whose AMI is an SSM parameter's, a table and a
 // function.
 func fleetBefore(t *testing.T) string {
@@ -59,9 +66,7 @@ func TestUpdateSafetyFindsWhatADeployTimeValueReplaces(t *testing.T) {
 		"ReplacedStateful at Target deploy-time: AWS::ApplicationAutoScaling::ScalableTarget will replace (ResourceId)" +
 			" by route deploy-time: references Fleet, which this deployment replaces",
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameFindings(t, got, want)
 	// An allowance for each silences exactly those; a stale one is a finding.
 	allowed := map[string]string{
 		assertions.Allow("Fleet", assertions.RouteDeployTime):  "known",
@@ -112,9 +117,7 @@ func TestUpdateSafetyFindsNestedCreateOnlyChangesAndKeyChanges(t *testing.T) {
 		"ReplacedStateful at Table diff: AWS::DynamoDB::Table will replace (KeySchema/AttributeName)" +
 			" by route diff: a property that requires replacement changed",
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	sameFindings(t, got, want)
 }
 
 // A list whose length changes is compared as a whole: a create-only
