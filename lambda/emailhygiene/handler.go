@@ -84,7 +84,7 @@ type Result struct {
 	Writes    int // items written (a duplicate writes nothing)
 	Conflicts int // writes retried because another writer went first
 	Unknown   int // notifications of a type the handler ignores
-	Ignored   int // complaints that list several recipients, with ComplaintScopeSingleRecipient
+	Ignored   int // "not-spam" reports, and complaints that list several recipients with ComplaintScopeSingleRecipient
 	Skipped   int // recipients that could not be read, in notifications that could
 	Malformed int // records that could not be read
 }
@@ -112,6 +112,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Result, error
 			res.Unknown++
 			h.Log.WarnContext(ctx, "ignoring notification", "snsMessageId", rec.SNS.MessageID, "error", err.Error(),
 				slog.Any("_aws", emf("UnknownNotifications")), "UnknownNotifications", 1)
+			continue
+		case errors.Is(err, ErrNotSpamReport):
+			res.Ignored++
+			h.Log.InfoContext(ctx, "ignoring complaint", "snsMessageId", rec.SNS.MessageID, "error", err.Error(),
+				slog.Any("_aws", emf("NotSpamReports")), "NotSpamReports", 1)
 			continue
 		case errors.Is(err, ErrMultiRecipientComplaint):
 			res.Ignored++

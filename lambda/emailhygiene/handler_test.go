@@ -325,6 +325,8 @@ func TestComplaintScope(t *testing.T) {
 		{emailhygiene.ComplaintScopeSingleRecipient, fixture(t, notificationComplaintTwoRecipients), 0, 1},
 		{emailhygiene.ComplaintScopeSingleRecipient, fixture(t, postComplaint), 1, 0},
 		{emailhygiene.ComplaintScopeSingleRecipient, fixture(t, eventComplaint), 1, 0},
+		// An ISP's "not-spam" report corrects an earlier one: nobody is disabled.
+		{emailhygiene.ComplaintScopeEveryRecipient, strings.Replace(fixture(t, eventComplaint), `"abuse"`, `"not-spam"`, 1), 0, 1},
 	} {
 		h := tableHandler(t, d, fmt.Sprint("scope-", i))
 		h.ComplaintScope = c.scope

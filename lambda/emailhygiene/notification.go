@@ -85,6 +85,14 @@ var ErrUnknownType = errors.New("unknown notification type")
 var ErrMultiRecipientComplaint = errors.New("a complaint that lists several recipients disables no one with " +
 	emailhygiene.EnvComplaintScope + "=" + emailhygiene.ComplaintScopeSingleRecipient)
 
+// ErrNotSpamReport marks a complaint whose complaintFeedbackType is
+// "not-spam": the reporting ISP says the message is not spam, which
+// corrects an earlier report rather than complaining about the address (SES
+// Developer Guide, "Amazon SNS notification contents for Amazon SES",
+// complaint types, after the IANA feedback-type registry). It disables no
+// one; it is logged and counted, never retried.
+var ErrNotSpamReport = errors.New(`a complaint of feedback type "not-spam" disables no one`)
+
 // notification is the part of an SES notification the handler reads. The
 // identity-notification format names the type notificationType; event
 // publishing through a configuration set names it eventType.
@@ -209,6 +217,9 @@ func ParseNotification(message, complaintScope string) (events []Event, skipped 
 	}
 	if len(events) == 0 {
 		return nil, skipped, fmt.Errorf("no recipient of the %s can be read: %w", typ, errors.Join(skipped...))
+	}
+	if typ == "Complaint" && base.ComplaintFeedbackType == "not-spam" {
+		return nil, skipped, ErrNotSpamReport
 	}
 	if typ == "Complaint" && complaintScope == emailhygiene.ComplaintScopeSingleRecipient && len(listed) > 1 {
 		return nil, skipped, fmt.Errorf("%w (it lists %d)", ErrMultiRecipientComplaint, len(listed))
