@@ -469,11 +469,9 @@ func TestWithoutProbesTheSettleMarginCarriesTheInvariant(t *testing.T) {
 		w, h = newWorld(t, mode, "\x0b")
 		h.Probe = nil
 		w.lag = originkey.SettleMargin + time.Minute
-		w.mu.Lock()
-		w.versions["v1"] = &version{stages: []string{"AWSPENDING"}}
-		w.mu.Unlock()
+		startRotation(w)
 		for _, s := range []string{"createSecret", "setSecret"} {
-			if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: "v1"}); err != nil {
+			if err := h.Handle(context.Background(), step(s)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -561,11 +559,9 @@ func TestAnAbandonedRotationThenANewOne(t *testing.T) {
 	modes(t, func(t *testing.T, mode string) {
 		w, h := newWorld(t, mode, "\x11")
 		w.lag = time.Minute
-		w.mu.Lock()
-		w.versions["v1"] = &version{stages: []string{"AWSPENDING"}}
-		w.mu.Unlock()
+		startRotation(w)
 		for _, s := range []string{"createSecret", "setSecret"} {
-			if err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: "v1"}); err != nil {
+			if err := h.Handle(context.Background(), step(s)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -607,20 +603,16 @@ func TestAHalfDoneRotationCompletesWhenRunAgain(t *testing.T) {
 	modes(t, func(t *testing.T, mode string) {
 		w, h := newWorld(t, mode, "\x15")
 		w.lag, w.deployPolls = 30*time.Second, 5
-		w.mu.Lock()
-		w.versions["v1"] = &version{stages: []string{"AWSPENDING"}}
-		w.mu.Unlock()
-		step := func(s string) error {
-			return h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: s, SecretID: "origin-key", ClientRequestToken: "v1"})
-		}
+		startRotation(w)
+		again := func(s string) error { return h.Handle(context.Background(), step(s)) }
 		for _, s := range []string{"createSecret", "setSecret"} {
-			if err := step(s); err != nil {
+			if err := again(s); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// The rotation stopped here; later Secrets Manager runs it again.
 		for _, s := range []string{"createSecret", "setSecret", "testSecret", "finishSecret"} {
-			if err := step(s); err != nil {
+			if err := again(s); err != nil {
 				t.Fatalf("again, %s: %v", s, err)
 			}
 		}
