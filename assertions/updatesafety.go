@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -115,21 +113,15 @@ func rehash(v any) any {
 // @aws-cdk/cloudformation-diff and the resource specification it ships) on a
 // stack synthesized before and after a change.
 func Replacements(before, after *Result) ([]Replacement, error) {
-	node, err := module.Node()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := module.NodePackage("@aws-cdk/cloudformation-diff"); err != nil {
-		return nil, err
-	}
-	tools, _ := module.ToolsDir()
 	in, err := json.Marshal(map[string]any{"before": before.JSON, "after": after.JSON})
 	if err != nil {
 		return nil, err
 	}
 	_, self, _, _ := runtime.Caller(0)
-	cmd := exec.Command(node, filepath.Join(filepath.Dir(self), "updatesafety.js"))
-	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
+	cmd, err := module.NodeCommand(filepath.Join(filepath.Dir(self), "updatesafety.js"), "@aws-cdk/cloudformation-diff")
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

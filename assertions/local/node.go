@@ -16,17 +16,11 @@ import (
 // the npm package it needs is installed, with pipes to its stdin and stdout.
 // The script exits when its stdin closes.
 func startNode(script, npmPackage string) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
-	node, err := module.Node()
+	_, self, _, _ := runtime.Caller(0)
+	cmd, err := module.NodeCommand(filepath.Join(filepath.Dir(self), script), npmPackage)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if _, err := module.NodePackage(npmPackage); err != nil {
-		return nil, nil, nil, err
-	}
-	tools, _ := module.ToolsDir()
-	_, self, _, _ := runtime.Caller(0)
-	cmd := exec.Command(node, filepath.Join(filepath.Dir(self), script))
-	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -48,3 +48,23 @@ func Node() (string, error) {
 	}
 	return node, nil
 }
+
+// NodeCommand is a command that runs script with the tools' Node once the
+// npm package it needs is installed; the script finds the packages through
+// BLUEPRINTS_TOOLS (the tools folder).
+func NodeCommand(script, npmPackage string) (*exec.Cmd, error) {
+	node, err := Node()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := NodePackage(npmPackage); err != nil {
+		return nil, err
+	}
+	tools, err := ToolsDir()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(node, script)
+	cmd.Env = append(os.Environ(), "BLUEPRINTS_TOOLS="+tools)
+	return cmd, nil
+}
