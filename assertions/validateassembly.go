@@ -124,7 +124,11 @@ func str(s *string) string {
 }
 
 // assemblyContext is the IPolicyValidationContext CDK would give the
-// plugin; the plugin reads only StackTemplates.
+// plugin; the plugin reads only StackTemplates. What CDK passes (each
+// stack's hierarchical ID, template path, and account and region unless
+// unknown) is read from aws-cdk-lib 2.270.0, core/lib/private/
+// synthesis-validation.js (invokeSinglePlugin) and core/lib/validation/
+// cloudformation-validate-plugin.js (validate).
 type assemblyContext struct {
 	stacks []*awscdk.PolicyValidationStack
 }
