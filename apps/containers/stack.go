@@ -1,6 +1,7 @@
 // Package containers is the ContainersStack sample: a VPC across two
-// Availability Zones, an ECS cluster of Spot Fleet instances
-// (constructs/spotcluster), and two services of the sample microservice
+// Availability Zones, an ECS cluster of Spot instances
+// (constructs/spotcluster: an Auto Scaling group capacity provider, or the
+// post's Spot Fleet), and two services of the sample microservice
 // (apps/containers/service) routed by path, /orders and /inventory, on one
 // Application Load Balancer (constructs/albservice), with bridge networking
 // and dynamic host ports.
@@ -31,10 +32,18 @@ const NatGatewaysContext = "natGateways"
 // ecsAmi=ami-…, or an "ecsAmi" entry in cdk.context.json): the
 // ECS-optimized AMI of the stack's region and architecture. A newly
 // published AMI then changes nothing until you change the value. Default:
-// none, and the AMI comes from its public SSM parameter, which replaces the
-// fleet on the first deployment after AWS publishes a new one (README,
-// spotcluster).
+// none: with the Auto Scaling capacity, the AMI's public SSM parameter (a
+// new AMI reaches new instances, and replaces nothing); with the Spot Fleet,
+// the AMI looked up at synth and cached in cdk.context.json, which needs
+// credentials (spotcluster.AmiContextKey).
 const AmiContext = "ecsAmi"
+
+// CapacityContext is the context key that chooses where the instances come
+// from (cdk deploy -c ecsCapacity=SpotFleet): spotcluster.AutoScalingCapacity
+// or spotcluster.SpotFleetCapacity. Default: AutoScalingCapacity, which is
+// update-safe with the AMI's SSM parameter and so synthesizes without
+// credentials; the Spot Fleet, the post's, needs the AMI fixed at synth.
+const CapacityContext = "ecsCapacity"
 
 // Props configures the ContainersStack sample.
 type Props struct {
@@ -85,15 +94,26 @@ func NewContainersStack(scope constructs.Construct, id string, props *Props) *Co
 		}
 		machineImage = awsec2.MachineImage_GenericLinux(&map[string]*string{*stack.Region(): jsii.String(ami)}, nil)
 	}
+	capacity := spotcluster.AutoScalingCapacity
+	if v, ok := stack.Node().TryGetContext(jsii.String(CapacityContext)).(string); ok {
+		capacity = v
+	}
+	if capacity == spotcluster.SpotFleetCapacity && machineImage == nil && *awscdk.Token_IsUnresolved(stack.Account()) {
+		panic(fmt.Sprintf("containers.NewContainersStack %q: -c %s=%s needs the AMI fixed at synth, since a new launch template version replaces the fleet: "+
+			"pass -c %s=ami-… (the ECS-optimized AMI of %s for %s), or synth with AWS credentials so that the CDK CLI looks it up and caches it in "+
+			"cdk.context.json (commit that file)", id, CapacityContext, capacity, AmiContext, *stack.Region(), arch))
+	}
 	s.Cluster = spotcluster.NewSpotFleetCluster(stack, "Cluster", &spotcluster.Props{
 		VpcProps:     &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(nat)},
+		Capacity:     jsii.String(capacity),
 		Architecture: jsii.String(arch),
 		MachineImage: machineImage,
 	})
-	s.Services = albservice.NewAlbToEcsServices(stack, "Microservices", &albservice.Props{
-		ExistingCluster: s.Cluster.ServiceCluster,
-		Ec2:             jsii.Bool(true),
-	})
+	albProps := &albservice.Props{ExistingCluster: s.Cluster.ServiceCluster, Ec2: jsii.Bool(true)}
+	if s.Cluster.CapacityProviderStrategies != nil {
+		albProps.CapacityProviderStrategies = &s.Cluster.CapacityProviderStrategies
+	}
+	s.Services = albservice.NewAlbToEcsServices(stack, "Microservices", albProps)
 	// The instances, the image and the tasks' placement share one
 	// architecture; the Dockerfile cross-compiles, so any deploy host builds
 	// the image without emulation.
@@ -105,10 +125,7 @@ func NewContainersStack(scope constructs.Construct, id string, props *Props) *Co
 			Environment:  &map[string]*string{"SERVICE_NAME": jsii.String(name)},
 			Architecture: jsii.String(arch),
 		})
-		// The services wait for the fleet request: created first, a service
-		// finds no instance to place its tasks on, and its deployment
-		// circuit breaker may roll it back before the instances register.
-		svc.Service.Node().AddDependency(s.Cluster.SpotFleet, s.Cluster.Capacity)
+		s.Cluster.WaitForCapacity(svc.Service)
 	}
 	awscdk.NewCfnOutput(stack, jsii.String("LoadBalancerUrl"), &awscdk.CfnOutputProps{
 		Value: jsii.String("http://" + *s.Services.LoadBalancer.LoadBalancerDnsName()),

@@ -1,7 +1,6 @@
 package containers_test
 
 import (
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,15 +68,20 @@ func TestTheImageContextIsOnlyTheServiceSources(t *testing.T) {
 	}
 }
 
-func TestTheServicesRunOnTheSpotFleetWithDynamicHostPorts(t *testing.T) {
+func TestTheServicesRunOnSpotCapacityWithDynamicHostPorts(t *testing.T) {
 	r := containersStack(t)
-	assertions.ResourceCountIs(t, r, "AWS::EC2::SpotFleet", 1)
+	assertions.ResourceCountIs(t, r, "AWS::EC2::SpotFleet", 0)
+	assertions.ResourceCountIs(t, r, "AWS::AutoScaling::AutoScalingGroup", 1)
 	assertions.ResourceCountIs(t, r, "AWS::ECS::Cluster", 1)
 	cluster := assertions.OnlyLogicalID(t, r, "AWS::ECS::Cluster", nil)
+	provider := assertions.OnlyLogicalID(t, r, "AWS::ECS::CapacityProvider", nil)
 	for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
 		p := svc["Properties"].(map[string]any)
-		if p["LaunchType"] != "EC2" || assertions.JSON(p["Cluster"]) != `{"Ref":"`+cluster+`"}` {
-			t.Errorf("%s: %v on %v", id, p["LaunchType"], p["Cluster"])
+		// Placed through the capacity provider, not the EC2 launch type,
+		// so that ECS managed scaling counts the tasks.
+		if p["LaunchType"] != nil || assertions.JSON(p["Cluster"]) != `{"Ref":"`+cluster+`"}` ||
+			assertions.JSON(p["CapacityProviderStrategy"]) != `[{"CapacityProvider":{"Ref":"`+provider+`"},"Weight":1}]` {
+			t.Errorf("%s: %v %v on %v", id, p["LaunchType"], p["CapacityProviderStrategy"], p["Cluster"])
 		}
 	}
 	for id, td := range assertions.Find(r, "AWS::ECS::TaskDefinition", nil) {
@@ -93,16 +97,54 @@ func TestSuite(t *testing.T) {
 	assertions.Suite(t, containersStack(t))
 }
 
-// The services are created after the fleet request and its scaling, so
-// their first deployment finds instances to place tasks on.
-func TestTheServicesWaitForTheFleet(t *testing.T) {
+// The services are created after the capacity (the Auto Scaling group and
+// its capacity provider association), so their first deployment finds a
+// capacity provider and instances to place tasks on.
+func TestTheServicesWaitForTheCapacity(t *testing.T) {
 	r := containersStack(t)
-	fleet, capacity := assertions.LogicalID(built.Cluster.SpotFleet), assertions.LogicalID(built.Cluster.Capacity)
+	group, assoc := assertions.LogicalID(built.Cluster.AutoScalingGroup), assertions.LogicalID(built.Cluster.CapacityProviderAssociations)
 	for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
 		deps := assertions.JSON(svc["DependsOn"])
-		if !strings.Contains(deps, `"`+fleet+`"`) || !strings.Contains(deps, `"`+capacity+`"`) {
-			t.Errorf("%s depends on %s, not on the fleet %s and its scaling %s", id, deps, fleet, capacity)
+		if !strings.Contains(deps, `"`+group+`"`) || !strings.Contains(deps, `"`+assoc+`"`) {
+			t.Errorf("%s depends on %s, not on the group %s and its association %s", id, deps, group, assoc)
 		}
+	}
+}
+
+// With -c ecsCapacity=SpotFleet (the post's), the services wait for the
+// fleet request and its scaling, and the AMI is fixed at synth: pinned with
+// -c ecsAmi; without it and without an account to look it up with, synth
+// fails naming both context keys.
+func TestTheSpotFleetChoiceNeedsAnAmiFixedAtSynth(t *testing.T) {
+	build := func(app awscdk.App) *containers.ContainersStack {
+		return containers.NewContainersStack(app, "ContainersStack", &containers.Props{
+			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}},
+		})
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{containers.CapacityContext: spotcluster.SpotFleetCapacity}})
+	assertions.PanicsWith(t, func() { build(app) }, "-c ecsCapacity=SpotFleet", "-c ecsAmi=ami-", "cdk.context.json")
+	var fleet *containers.ContainersStack
+	r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+		fleet = build(app)
+		return fleet.Stack
+	}, assertions.WithContext(containers.CapacityContext, spotcluster.SpotFleetCapacity),
+		assertions.WithContext(containers.AmiContext, "ami-0123456789abcdef0"), assertions.WithoutValidation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertions.HasResourceProperties(t, r, "AWS::EC2::LaunchTemplate", map[string]any{
+		"LaunchTemplateData": assertions.ObjectLike(map[string]any{"ImageId": "ami-0123456789abcdef0"}),
+	})
+	f, capacity := assertions.LogicalID(fleet.Cluster.SpotFleet), assertions.LogicalID(fleet.Cluster.Capacity)
+	for id, svc := range assertions.Find(r, "AWS::ECS::Service", nil) {
+		deps := assertions.JSON(svc["DependsOn"])
+		if !strings.Contains(deps, `"`+f+`"`) || !strings.Contains(deps, `"`+capacity+`"`) || svc["Properties"].(map[string]any)["LaunchType"] != "EC2" {
+			t.Errorf("%s depends on %s, not on the fleet %s and its scaling %s", id, deps, f, capacity)
+		}
+	}
+	// A newly published AMI changes nothing: the pinned one is the template's text.
+	if replaced, err := assertions.Replacements(r, r); err != nil || len(replaced) != 0 {
+		t.Errorf("with the AMI pinned, a newly published one replaces %+v (%v)", replaced, err)
 	}
 }
 
@@ -227,23 +269,9 @@ func TestInstancesImageAndPlacementShareOneArchitecture(t *testing.T) {
 // two, beyond the allowances below.
 func TestUpdateSafety(t *testing.T) {
 	before := containersStack(t)
-	// Every change: the AMI is the SSM parameter's, which CloudFormation reads
-	// again on every deployment; a new ECS-optimized AMI (or any other change
-	// of the launch template, such as a tag, which reaches it through its
-	// TagSpecifications) makes a new launch template version, and the
-	// fleet's create-only LaunchTemplateConfigs names its LatestVersionNumber.
-	// KNOWN DEFECT, open (issue 15, part 2.1): that replaces the fleet, its
-	// scalable target and the target's scaling policy. Until it is fixed,
-	// these deploy-time allowances say so, and the README's spotcluster
-	// section warns.
-	fleetPolicy := assertions.OnlyLogicalID(t, before, "AWS::ApplicationAutoScaling::ScalingPolicy",
-		map[string]any{"ScalingTargetId": map[string]any{"Ref": assertions.LogicalID(built.Cluster.Capacity)}})
-	const known = "KNOWN DEFECT (issue 15, 2.1): "
-	allowed := map[string]string{
-		assertions.Allow(assertions.LogicalID(built.Cluster.SpotFleet), assertions.RouteDeployTime): known + "a new launch template version replaces the fleet",
-		assertions.Allow(assertions.LogicalID(built.Cluster.Capacity), assertions.RouteDeployTime):  known + "follows the fleet's replacement",
-		assertions.Allow(fleetPolicy, assertions.RouteDeployTime):                                   known + "follows the scalable target's replacement",
-	}
+	// The instances are an Auto Scaling group: a new ECS-optimized AMI (the
+	// SSM parameter's, read on every deployment) or a tag makes a new launch
+	// template version, which updates the group in place; no allowance.
 	synth := func(tag bool, nat float64) *assertions.Result {
 		r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
 			if tag {
@@ -261,13 +289,13 @@ func TestUpdateSafety(t *testing.T) {
 	// A new image is a new task definition revision: ECS task definitions
 	// are immutable (every ContainerDefinitions change replaces), and the
 	// services roll to the new revision; nothing stateful.
-	newImage := maps.Clone(allowed)
+	newImage := map[string]string{}
 	for id := range assertions.Find(before, "AWS::ECS::TaskDefinition", nil) {
 		newImage[assertions.Allow(id, assertions.RouteDiff)] = "a new image is a new task definition revision"
 	}
 	// One NAT gateway instead of two deletes the second gateway and
 	// releases its Elastic IP, an address a partner may have allowlisted.
-	oneNat, oneNatAllowed := synth(false, 1), maps.Clone(allowed)
+	oneNat, oneNatAllowed := synth(false, 1), map[string]string{}
 	for _, typ := range []string{"AWS::EC2::NatGateway", "AWS::EC2::EIP"} {
 		for id := range assertions.Find(before, typ, nil) {
 			if _, kept := assertions.Find(oneNat, typ, nil)[id]; !kept {
@@ -280,10 +308,16 @@ func TestUpdateSafety(t *testing.T) {
 		allowed map[string]string
 	}{
 		"new image build": {assertions.NextBuild(before), newImage},
-		"new tag":         {synth(true, 2), allowed},
+		"new tag":         {synth(true, 2), nil},
 		"one NAT gateway": {oneNat, oneNatAllowed},
-		"new AMI":         {before, allowed}, // the same text: the AMI arrives through the SSM parameter
 	} {
 		t.Run(name, func(t *testing.T) { assertions.UpdateSafe(t, before, c.after, c.allowed) })
 	}
+	// A new AMI leaves the text as it was (it arrives through the SSM
+	// parameter), so only the deploy-time route could find a replacement.
+	t.Run("new AMI", func(t *testing.T) {
+		if replaced, err := assertions.Replacements(before, before); err != nil || len(replaced) != 0 {
+			t.Errorf("a newly published AMI replaces %+v (%v)", replaced, err)
+		}
+	})
 }

@@ -51,7 +51,8 @@ type AlbToEcsServices struct {
 	// Services are the services added, in order.
 	Services []*Service
 
-	ec2 bool
+	ec2        bool
+	strategies *[]*awsecs.CapacityProviderStrategy
 }
 
 // Service is one ECS service behind the load balancer.
@@ -81,7 +82,7 @@ func NewAlbToEcsServices(scope constructs.Construct, id string, props *Props) *A
 	if err != nil {
 		panic(fmt.Sprintf("albservice.NewAlbToEcsServices %q: %v", id, err))
 	}
-	a := &AlbToEcsServices{Construct: constructs.NewConstruct(scope, jsii.String(id)), ec2: c.ec2}
+	a := &AlbToEcsServices{Construct: constructs.NewConstruct(scope, jsii.String(id)), ec2: c.ec2, strategies: c.strategies}
 	a.buildCluster(c)
 	a.buildLoadBalancer(c)
 	return a
@@ -177,7 +178,7 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 		// of any service share an instance.
 		s.Container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(o.port), HostPort: jsii.Number(0)})
 		svc := awsecs.NewEc2Service(c, jsii.String("Service"), &awsecs.Ec2ServiceProps{
-			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired),
+			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired), CapacityProviderStrategies: a.strategies,
 			CircuitBreaker: circuit, MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 			PlacementStrategies: &[]awsecs.PlacementStrategy{awsecs.PlacementStrategy_SpreadAcrossInstances()},
 			// The container agent sets ecs.cpu-architecture on every instance
@@ -200,7 +201,7 @@ func (a *AlbToEcsServices) AddService(id string, opts *ServiceOptions) *Service 
 			Vpc: a.Vpc, Description: jsii.String("Tasks of " + id + ": only the load balancer may reach them"),
 		})
 		svc := awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
-			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired),
+			Cluster: a.Cluster, TaskDefinition: td, DesiredCount: jsii.Number(o.desired), CapacityProviderStrategies: a.strategies,
 			CircuitBreaker: circuit, MinHealthyPercent: jsii.Number(100), MaxHealthyPercent: jsii.Number(200),
 			SecurityGroups: &[]awsec2.ISecurityGroup{sg}, AssignPublicIp: jsii.Bool(false),
 			VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},

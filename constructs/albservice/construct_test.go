@@ -223,6 +223,9 @@ func TestBadPropsFailWithAClearMessage(t *testing.T) {
 		"ec2 without cluster": {func(s awscdk.Stack) {
 			albservice.NewAlbToEcsServices(s, "Bad", &albservice.Props{Ec2: jsii.Bool(true)})
 		}, "Props.Ec2 needs Props.ExistingCluster"},
+		"empty strategies": {func(s awscdk.Stack) {
+			albservice.NewAlbToEcsServices(s, "Bad", &albservice.Props{CapacityProviderStrategies: &[]*awsecs.CapacityProviderStrategy{}})
+		}, "Props.CapacityProviderStrategies is empty"},
 		"no image": {func(s awscdk.Stack) {
 			albservice.NewAlbToEcsServices(s, "A", nil).AddService("Bad", &albservice.ServiceOptions{PathPatterns: jsii.Strings("/x")})
 		}, "ServiceOptions.PathPatterns and ServiceOptions.Image are required"},
@@ -264,4 +267,35 @@ func TestTheServiceArchitectureReachesItsTasks(t *testing.T) {
 		a.AddService("bad", &albservice.ServiceOptions{PathPatterns: jsii.Strings("/b"), Image: awsecs.ContainerImage_FromRegistry(jsii.String("r"), nil),
 			Architecture: jsii.String("riscv64")})
 	}, `ServiceOptions.Architecture "riscv64"`, `"bad"`)
+}
+
+// Capacity provider strategies replace the launch type, so that ECS managed
+// scaling counts the tasks ("Amazon ECS capacity providers": a service uses
+// either a launch type or a capacity provider strategy).
+func TestCapacityProviderStrategiesReplaceTheLaunchType(t *testing.T) {
+	r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
+		stack := awscdk.NewStack(app, jsii.String("AlbServiceStrategies"), &awscdk.StackProps{Env: env})
+		vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+		cluster := awsecs.Cluster_FromClusterAttributes(stack, jsii.String("Ec2Cluster"), &awsecs.ClusterAttributes{
+			ClusterName: jsii.String("spot"), Vpc: vpc, HasEc2Capacity: jsii.Bool(true),
+		})
+		strategies := []*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("spot-group"), Weight: jsii.Number(1)}}
+		twoServices(albservice.NewAlbToEcsServices(stack, "Microservices", &albservice.Props{
+			ExistingCluster: cluster, Ec2: jsii.Bool(true), CapacityProviderStrategies: &strategies,
+		}))
+		return stack
+	}, assertions.WithoutValidation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := assertions.Find(r, "AWS::ECS::Service", nil)
+	if len(services) != 2 {
+		t.Fatalf("want 2 services, got %d", len(services))
+	}
+	for id, svc := range services {
+		p := props(svc)
+		if p["LaunchType"] != nil || assertions.JSON(p["CapacityProviderStrategy"]) != `[{"CapacityProvider":"spot-group","Weight":1}]` {
+			t.Errorf("%s: launch type %v, strategy %v", id, p["LaunchType"], p["CapacityProviderStrategy"])
+		}
+	}
 }

@@ -32,6 +32,11 @@ type Props struct {
 	// awsvpc: each task has its own security group that admits the load
 	// balancer on the container port only).
 	Ec2 *bool
+	// CapacityProviderStrategies place the services' tasks on the cluster's
+	// capacity providers instead of its EC2 launch type, so that ECS managed
+	// scaling counts them: spotcluster's CapacityProviderStrategies, with
+	// Ec2. Default: none (the EC2 or Fargate launch type).
+	CapacityProviderStrategies *[]*awsecs.CapacityProviderStrategy
 
 	// InternetFacing puts the load balancer in public subnets. Default: true.
 	InternetFacing *bool
@@ -113,6 +118,7 @@ type config struct {
 	certificate             awscertificatemanager.ICertificate
 	existingAccessLogBucket awss3.IBucket
 	removal                 awscdk.RemovalPolicy
+	strategies              *[]*awsecs.CapacityProviderStrategy
 }
 
 // resolve validates the props and applies the defaults. region is the
@@ -122,13 +128,15 @@ func resolve(p *Props, region *string) (*config, error) {
 		existingCluster: p.ExistingCluster, vpcProps: p.VpcProps,
 		ec2: ptr.Or(p.Ec2, false), internetFacing: ptr.Or(p.InternetFacing, true),
 		certificate: p.Certificate, existingAccessLogBucket: p.ExistingAccessLogBucket,
-		removal: defaults.RemovalPolicy(p.RemovalPolicy),
+		removal: defaults.RemovalPolicy(p.RemovalPolicy), strategies: p.CapacityProviderStrategies,
 	}
 	switch {
 	case p.ExistingCluster != nil && p.VpcProps != nil:
 		return nil, fmt.Errorf("Props.ExistingCluster and Props.VpcProps are mutually exclusive: the load balancer goes in the cluster's VPC")
 	case c.ec2 && p.ExistingCluster == nil:
 		return nil, fmt.Errorf("Props.Ec2 needs Props.ExistingCluster with EC2 capacity (constructs/spotcluster, for example)")
+	case p.CapacityProviderStrategies != nil && len(*p.CapacityProviderStrategies) == 0:
+		return nil, fmt.Errorf("Props.CapacityProviderStrategies is empty: pass nil for the launch type, or at least one strategy")
 	case *awscdk.Token_IsUnresolved(region):
 		return nil, fmt.Errorf("the stack needs an explicit region (StackProps.Env.Region): ALB access logging depends on it")
 	}

@@ -15,7 +15,21 @@ import (
 	"github.com/blueprints-cdk/blueprints/constructs/spotcluster"
 )
 
-var env = &awscdk.Environment{Region: jsii.String("us-east-1")}
+const (
+	account = "123456789012"
+	// The AMIs the CDK CLI would have looked up and cached in
+	// cdk.context.json: a test injects them as context.
+	armAmi = "ami-0a1b2c3d4e5f60718"
+	x86Ami = "ami-0f1e2d3c4b5a69788"
+)
+
+var env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String("us-east-1")}
+
+// cachedAmis are the context a synth with credentials would have cached.
+var cachedAmis = []assertions.Option{
+	assertions.WithContext(spotcluster.AmiContextKey(account, "us-east-1", spotcluster.Arm64), armAmi),
+	assertions.WithContext(spotcluster.AmiContextKey(account, "us-east-1", spotcluster.X8664), x86Ami),
+}
 
 var fleetCluster *spotcluster.SpotFleetCluster // built by fleet
 
@@ -23,7 +37,7 @@ var fleet = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("SpotClusterDefault"), &awscdk.StackProps{Env: env})
 	fleetCluster = spotcluster.NewSpotFleetCluster(stack, "Spot", nil)
 	return stack
-})
+}, cachedAmis...)
 
 var mixed = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("SpotClusterMixed"), &awscdk.StackProps{Env: env})
@@ -38,7 +52,7 @@ var mixed = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 		ScaleOnMemory:          jsii.Bool(true),
 	})
 	return stack
-})
+}, cachedAmis...)
 
 func config(t *testing.T, r *assertions.Result) map[string]any {
 	return assertions.OnlyProperties(t, r, "AWS::EC2::SpotFleet", nil)["SpotFleetRequestConfigData"].(map[string]any)
@@ -106,11 +120,34 @@ func TestTheLaunchTemplateRequiresIMDSv2EncryptsAndJoinsTheClusterWithDraining(t
 			t.Errorf("user data %s lacks %s", userData, want)
 		}
 	}
-	image := assertions.JSON(data["ImageId"])
-	params := assertions.JSON(r.JSON["Parameters"])
-	if !strings.Contains(params, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id") || !strings.Contains(image, "Ref") {
-		t.Errorf("the AMI must come from the public SSM parameter: %s %s", image, params)
+}
+
+// A Spot Fleet's AMI is fixed at synth: the value the CDK CLI looked up and
+// cached in cdk.context.json under AmiContextKey, never an SSM parameter
+// that CloudFormation would read again on every deployment.
+func TestTheFleetsAmiIsTheOneCachedInTheContext(t *testing.T) {
+	for r, want := range map[*assertions.Result]string{fleet(t): armAmi, mixed(t): x86Ami} {
+		data := assertions.OnlyProperties(t, r, "AWS::EC2::LaunchTemplate", nil)["LaunchTemplateData"].(map[string]any)
+		if data["ImageId"] != want {
+			t.Errorf("%s: ImageId %v, want the cached %s", r.ID, data["ImageId"], want)
+		}
+		if params := assertions.JSON(r.JSON["Parameters"]); strings.Contains(params, "/aws/service/ecs/") {
+			t.Errorf("%s: the fleet still reads an SSM parameter at deploy time: %s", r.ID, params)
+		}
 	}
+	if got := spotcluster.AmiContextKey(account, "eu-west-1", spotcluster.Arm64); got !=
+		"ssm:account=123456789012:parameterName=/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id:region=eu-west-1" {
+		t.Errorf("AmiContextKey: %s", got)
+	}
+}
+
+// Without a concrete account there is nothing to look up with: synth fails,
+// naming the prop, the parameter and the context key to fill.
+func TestAFleetWithoutAnAmiOrAnAccountFailsNamingHowToFixIt(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+	assertions.PanicsWith(t, func() { spotcluster.NewSpotFleetCluster(stack, "Spot", nil) }, `"Spot"`, "Props.MachineImage",
+		"/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", "cdk.context.json",
+		spotcluster.AmiContextKey("<account>", "<region>", spotcluster.Arm64), spotcluster.AutoScalingCapacity)
 }
 
 func TestIAM(t *testing.T) {
@@ -172,6 +209,24 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 		"price for unknown":   {&spotcluster.Props{MaxPrices: &map[string]*string{"c4.large": jsii.String("0.1")}}, "Props.MaxPrices names c4.large"},
 		"on-demand too big":   {&spotcluster.Props{OnDemandTargetCapacity: jsii.Number(5)}, "Props.OnDemandTargetCapacity"},
 		"architecture":        {&spotcluster.Props{Architecture: jsii.String("riscv")}, "Props.Architecture"},
+		"capacity":            {&spotcluster.Props{Capacity: jsii.String("EC2Fleet")}, `Props.Capacity "EC2Fleet" must be "SpotFleet" or "AutoScalingGroup"`},
+		"lifetime on a fleet": {&spotcluster.Props{MaxInstanceLifetimeDays: jsii.Number(7)}, "Props.MaxInstanceLifetimeDays needs Props.Capacity"},
+		"group price caps": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity),
+			MaxPrices: &map[string]*string{"m7g.large": jsii.String("0.05")}}, "Props.MaxPrices (an Auto Scaling group has one Spot price cap"},
+		"group on memory": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), ScaleOnMemory: jsii.Bool(true)},
+			"Props.ScaleOnMemory"},
+		"group target": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), TargetCapacity: jsii.Number(3)},
+			"Props.TargetCapacity (ECS managed scaling"},
+		"group linked roles": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), CreateServiceLinkedRoles: jsii.Bool(true)},
+			"Props.CreateServiceLinkedRoles"},
+		"group diversified": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), AllocationStrategy: jsii.String(spotcluster.Diversified)},
+			"Diversified (Auto Scaling has no such"},
+		"group lifetime": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), MaxInstanceLifetimeDays: jsii.Number(0.5)},
+			"Props.MaxInstanceLifetimeDays 0.5 must be between 1 and 365"},
+		"group bounds": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), MinCapacity: jsii.Number(4), MaxCapacity: jsii.Number(3)},
+			"MinCapacity 4 <= MaxCapacity 3"},
+		"group on-demand": {&spotcluster.Props{Capacity: jsii.String(spotcluster.AutoScalingCapacity), OnDemandTargetCapacity: jsii.Number(11)},
+			"Props.OnDemandTargetCapacity 11 must be between 0 and Props.MaxCapacity 10"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -240,7 +295,7 @@ func TestScalingUsesTheSpotFleetServiceLinkedRole(t *testing.T) {
 func TestServiceLinkedRolesAreOptIn(t *testing.T) {
 	assertions.ResourceCountIs(t, fleet(t), "AWS::IAM::ServiceLinkedRole", 0)
 	app := awscdk.NewApp(nil)
-	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: env})
 	c := spotcluster.NewSpotFleetCluster(stack, "Spot", &spotcluster.Props{CreateServiceLinkedRoles: jsii.Bool(true)})
 	tpl := cdkassertions.Template_FromStack(stack, nil)
 	tpl.ResourceCountIs(jsii.String("AWS::IAM::ServiceLinkedRole"), jsii.Number(2))

@@ -17,6 +17,22 @@ const (
 	Diversified            = "diversified" // the post's
 )
 
+// Where the instances come from: Props.Capacity.
+const (
+	// SpotFleetCapacity is the post's: an EC2 Spot Fleet request
+	// (AWS::EC2::SpotFleet) whose target capacity Application Auto Scaling
+	// tracks. Its launch template version cannot change in place, so its AMI
+	// is fixed at synth time (Props.MachineImage, or a lookup cached in
+	// cdk.context.json).
+	SpotFleetCapacity = "SpotFleet"
+	// AutoScalingCapacity is an Auto Scaling group with a mixed-instances
+	// policy of Spot instances, as an ECS capacity provider with managed
+	// scaling and managed draining. A new launch template version (a new
+	// AMI) updates the group in place and reaches new instances; nothing is
+	// replaced, so the AMI may follow its public SSM parameter.
+	AutoScalingCapacity = "AutoScalingGroup"
+)
+
 // Architectures of the instances (and of the container images).
 const (
 	Arm64 = "arm64"
@@ -31,9 +47,14 @@ var DefaultInstanceTypes = map[string][]string{
 }
 
 // Props configures a SpotFleetCluster. Every field is optional; nil means the
-// default: a new VPC over two AZs, two arm64 instances from a diversified
-// mix, price-capacity-optimized, scaling from 2 to 10 on CPU reservation.
+// default: a new VPC over two AZs and a Spot Fleet request of two arm64
+// instances from a diversified mix, price-capacity-optimized, scaling from 2
+// to 10 on CPU reservation, from the ECS-optimized AMI looked up at synth.
 type Props struct {
+	// Capacity is SpotFleetCapacity or AutoScalingCapacity. Default:
+	// SpotFleetCapacity, the post's.
+	Capacity *string
+
 	// ExistingVpc holds the cluster; the fleet uses its private subnets.
 	// Mutually exclusive with VpcProps.
 	ExistingVpc awsec2.IVpc
@@ -47,28 +68,40 @@ type Props struct {
 	// DefaultInstanceTypes[Architecture]. The post used c4.large.
 	InstanceTypes *[]*string
 	// AllocationStrategy: PriceCapacityOptimized, CapacityOptimized,
-	// LowestPrice or Diversified. Default: PriceCapacityOptimized.
+	// LowestPrice or Diversified (Spot Fleet only). Default:
+	// PriceCapacityOptimized.
 	AllocationStrategy *string
 	// MaxPrices caps the Spot price per instance type, as in the post, in
-	// USD per hour. Default: none (the on-demand price).
+	// USD per hour (Spot Fleet only: an Auto Scaling group has one cap for
+	// all types). Default: none (the on-demand price).
 	MaxPrices *map[string]*string
 	// Weights counts an instance type as that many units of capacity.
 	// Default: 1 each.
 	Weights *map[string]*float64
 
-	// TargetCapacity is the fleet's initial capacity, in units. Default: 2.
+	// TargetCapacity is the fleet's initial capacity, in units (Spot Fleet
+	// only: ECS managed scaling sets an Auto Scaling group's). Default: 2.
 	TargetCapacity *float64
 	// OnDemandTargetCapacity is the part of it that is on-demand: the post's
-	// "pool of fixed capacity and variable capacity". Default: 0.
+	// "pool of fixed capacity and variable capacity"; for an Auto Scaling
+	// group, its on-demand base capacity. Default: 0.
 	OnDemandTargetCapacity *float64
-	// MinCapacity and MaxCapacity bound the target tracking. Default: 2 and 10.
+	// MinCapacity and MaxCapacity bound the scaling. Default: 2 and 10.
 	MinCapacity *float64
 	MaxCapacity *float64
 	// ScaleOnMemory tracks the cluster's memory reservation instead of its
-	// CPU reservation. Default: false.
+	// CPU reservation (Spot Fleet only: ECS managed scaling weighs both).
+	// Default: false.
 	ScaleOnMemory *bool
-	// TargetReservationPercent is the tracked reservation. Default: 75.
+	// TargetReservationPercent is the tracked reservation; for an Auto
+	// Scaling group, the capacity provider's target capacity (the share of
+	// the instances that tasks should use). Default: 75.
 	TargetReservationPercent *float64
+	// MaxInstanceLifetimeDays replaces an Auto Scaling group's instances
+	// once they reach this age, so that a new AMI reaches all of them
+	// within it; ECS drains each one first (managed draining). From 1 to
+	// 365. Auto Scaling only. Default: 14.
+	MaxInstanceLifetimeDays *float64
 	// RootVolumeGiB is the encrypted root volume's size. Default: 30.
 	RootVolumeGiB *float64
 	// CreateServiceLinkedRoles creates Spot's service-linked roles,
@@ -76,21 +109,26 @@ type Props struct {
 	// fleet requested through the API (CloudFormation included) needs and the
 	// console creates ("Spot Fleet permissions", EC2 user guide). Once per
 	// account: creating a role that exists fails the stack, so it is off
-	// unless asked. Default: false (see the README to check or create them).
+	// unless asked. Spot Fleet only. Default: false (see the README to check
+	// or create them).
 	CreateServiceLinkedRoles *bool
 	// MachineImage is the instances' AMI, which must be an ECS-optimized
 	// image of Architecture (or one with the ECS agent). Pin it by ID, as
 	// with awsec2.MachineImage_GenericLinux, and a new AMI arrives only when
-	// you change it, as a planned change. Default: the ECS-optimized Amazon
-	// Linux 2023 AMI from its public SSM parameter, which CloudFormation
-	// reads again on every deployment: a newly published AMI updates the
-	// launch template, and so replaces the fleet (see the README).
+	// you change it, as a planned change. Default, for a Spot Fleet: the
+	// ECS-optimized Amazon Linux 2023 AMI looked up at synth and cached in
+	// cdk.context.json under AmiContextKey (the stack needs a concrete
+	// account and region), since a new launch template version replaces the
+	// fleet; for an Auto Scaling group: that AMI's public SSM parameter,
+	// which CloudFormation reads on every deployment, since a new version
+	// replaces nothing.
 	MachineImage awsec2.IMachineImage
 }
 
 // config is Props with the defaults applied: all that the builders read.
 type config struct {
-	arch, strategy                            string
+	capacity, arch, strategy                  string
+	lifetimeDays                              float64
 	types                                     []string
 	target, onDemand, min, max, percent, disk float64
 	existingVpc                               awsec2.IVpc
@@ -108,6 +146,7 @@ func resolve(p *Props) (*config, error) {
 		return nil, fmt.Errorf("Props.ExistingVpc and Props.VpcProps are mutually exclusive: pass one or neither")
 	}
 	c := &config{
+		capacity:    ptr.Or(p.Capacity, SpotFleetCapacity),
 		arch:        ptr.Or(p.Architecture, Arm64),
 		strategy:    ptr.Or(p.AllocationStrategy, PriceCapacityOptimized),
 		target:      ptr.Or(p.TargetCapacity, 2),
@@ -122,6 +161,7 @@ func resolve(p *Props) (*config, error) {
 		linkedRoles: ptr.Or(p.CreateServiceLinkedRoles, false),
 	}
 	c.image = p.MachineImage
+	c.lifetimeDays = ptr.Or(p.MaxInstanceLifetimeDays, 14)
 	if ptr.Or(p.ScaleOnMemory, false) {
 		c.metric = "MemoryReservation"
 	}
@@ -166,13 +206,49 @@ func resolve(p *Props) (*config, error) {
 			}
 		}
 	}
-	if c.onDemand < 0 || c.onDemand > c.target {
-		return nil, fmt.Errorf("Props.OnDemandTargetCapacity %v must be between 0 and Props.TargetCapacity %v", c.onDemand, c.target)
+	return c, c.checkCapacity(p)
+}
+
+// checkCapacity refuses the props that the chosen capacity cannot honour.
+func (c *config) checkCapacity(p *Props) error {
+	switch c.capacity {
+	case SpotFleetCapacity:
+		if p.MaxInstanceLifetimeDays != nil {
+			return fmt.Errorf("Props.MaxInstanceLifetimeDays needs Props.Capacity %q: a Spot Fleet has no instance lifetime", AutoScalingCapacity)
+		}
+		if c.onDemand < 0 || c.onDemand > c.target {
+			return fmt.Errorf("Props.OnDemandTargetCapacity %v must be between 0 and Props.TargetCapacity %v", c.onDemand, c.target)
+		}
+		if c.min < 0 || c.min > c.target || c.target > c.max {
+			return fmt.Errorf("want MinCapacity %v <= TargetCapacity %v <= MaxCapacity %v", c.min, c.target, c.max)
+		}
+		return nil
+	case AutoScalingCapacity:
+	default:
+		return fmt.Errorf("Props.Capacity %q must be %q or %q", c.capacity, SpotFleetCapacity, AutoScalingCapacity)
 	}
-	if c.min < 0 || c.min > c.target || c.target > c.max {
-		return nil, fmt.Errorf("want MinCapacity %v <= TargetCapacity %v <= MaxCapacity %v", c.min, c.target, c.max)
+	fleetOnly := map[string]bool{
+		"Props.MaxPrices (an Auto Scaling group has one Spot price cap for all types)":             p.MaxPrices != nil,
+		"Props.ScaleOnMemory (ECS managed scaling weighs CPU and memory together)":                 p.ScaleOnMemory != nil,
+		"Props.TargetCapacity (ECS managed scaling sets the group's desired capacity)":             p.TargetCapacity != nil,
+		"Props.CreateServiceLinkedRoles (Auto Scaling creates its own service-linked role)":        p.CreateServiceLinkedRoles != nil,
+		"Props.AllocationStrategy Diversified (Auto Scaling has no such Spot allocation strategy)": c.strategy == Diversified,
 	}
-	return c, nil
+	for _, name := range keys(&fleetOnly) {
+		if fleetOnly[name] {
+			return fmt.Errorf("%s applies to Props.Capacity %q only, not %q", name, SpotFleetCapacity, AutoScalingCapacity)
+		}
+	}
+	if c.lifetimeDays < 1 || c.lifetimeDays > 365 {
+		return fmt.Errorf("Props.MaxInstanceLifetimeDays %v must be between 1 and 365 (Auto Scaling's maximum instance lifetime)", c.lifetimeDays)
+	}
+	if c.min < 0 || c.min > c.max || c.max == 0 {
+		return fmt.Errorf("want 0 <= MinCapacity %v <= MaxCapacity %v, and MaxCapacity above 0", c.min, c.max)
+	}
+	if c.onDemand < 0 || c.onDemand > c.max {
+		return fmt.Errorf("Props.OnDemandTargetCapacity %v must be between 0 and Props.MaxCapacity %v", c.onDemand, c.max)
+	}
+	return nil
 }
 
 func keys[V any](m *map[string]V) []string {

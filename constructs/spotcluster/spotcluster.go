@@ -1,17 +1,24 @@
-// Package spotcluster is an ECS cluster whose container instances come from
-// an EC2 Spot Fleet request (AWS::EC2::SpotFleet), after "Powering your
-// Amazon ECS Clusters with Spot Fleet".
+// Package spotcluster is an ECS cluster of Spot instances, after "Powering
+// your Amazon ECS Clusters with Spot Fleet".
 //
-// CDK has no L2 for Spot Fleet; this is one. The fleet spans the VPC's
-// private subnets (at least two AZs) and several instance types of one
+// The instances come from an EC2 Spot Fleet request (AWS::EC2::SpotFleet,
+// the post's; CDK has no L2 for it, and this is one) or from an Auto
+// Scaling group with a mixed-instances policy that is the cluster's ECS
+// capacity provider (Props.Capacity). Either spans the VPC's private
+// subnets (at least two AZs) and several instance types of one
 // architecture, from a launch template that requires IMDSv2, encrypts the
-// root volume and joins the cluster with Spot instance draining on. Instead
-// of the post's Lambda calling ModifySpotFleetRequest, Application Auto
-// Scaling tracks the cluster's CPU (or memory) reservation on
-// ec2:spot-fleet-request:TargetCapacity.
+// root volume and joins the cluster with Spot instance draining on.
+// Instead of the post's Lambda calling ModifySpotFleetRequest, Application
+// Auto Scaling tracks the cluster's CPU (or memory) reservation on the
+// fleet's target capacity; the group is scaled by ECS managed scaling.
+//
+// A new launch template version replaces a Spot Fleet, so its AMI is fixed
+// at synth (Props.MachineImage, or a lookup cached in cdk.context.json);
+// it updates the group in place.
 //
 // Services run on it with bridge networking and dynamic host ports:
-// pass ServiceCluster to constructs/albservice with Ec2 set.
+// pass ServiceCluster to constructs/albservice with Ec2 set, and
+// CapacityProviderStrategies with the group.
 package spotcluster
 
 import (
@@ -20,6 +27,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -48,15 +56,64 @@ type SpotFleetCluster struct {
 	InstanceRole awsiam.Role
 	// LaunchTemplate starts the instances.
 	LaunchTemplate awsec2.LaunchTemplate
-	// FleetRole lets Spot Fleet launch and terminate the instances.
+	// FleetRole lets Spot Fleet launch and terminate the instances
+	// (SpotFleetCapacity; nil otherwise).
 	FleetRole awsiam.Role
-	// SpotFleet is the request.
+	// SpotFleet is the request (SpotFleetCapacity; nil otherwise).
 	SpotFleet awsec2.CfnSpotFleet
 	// ServiceLinkedRoles are Spot's service-linked roles, with
 	// Props.CreateServiceLinkedRoles, or empty.
 	ServiceLinkedRoles []awsiam.CfnServiceLinkedRole
-	// Capacity scales the request's target capacity.
+	// Capacity scales the request's target capacity (SpotFleetCapacity; nil
+	// otherwise).
 	Capacity awsapplicationautoscaling.ScalableTarget
+
+	// AutoScalingGroup holds the Spot instances (AutoScalingCapacity; nil
+	// otherwise).
+	AutoScalingGroup awsautoscaling.AutoScalingGroup
+	// CapacityProvider is the group as the cluster's capacity provider, with
+	// managed scaling and managed draining (AutoScalingCapacity; nil
+	// otherwise).
+	CapacityProvider awsecs.AsgCapacityProvider
+	// CapacityProviderAssociations makes CapacityProvider the cluster's
+	// default (AutoScalingCapacity; nil otherwise).
+	CapacityProviderAssociations awsecs.CfnClusterCapacityProviderAssociations
+	// CapacityProviderStrategies place a service's tasks on CapacityProvider,
+	// so that managed scaling counts them: pass them to albservice
+	// (Props.CapacityProviderStrategies). Nil with SpotFleetCapacity, whose
+	// services use the EC2 launch type.
+	CapacityProviderStrategies []*awsecs.CapacityProviderStrategy
+}
+
+// WaitForCapacity makes dependent (a service) wait for the capacity to be
+// created: created first, a service finds no instance to place its tasks
+// on, or no capacity provider, and its deployment circuit breaker may roll
+// it back before the instances register.
+func (s *SpotFleetCluster) WaitForCapacity(dependent constructs.IConstruct) {
+	if s.SpotFleet != nil {
+		dependent.Node().AddDependency(s.SpotFleet, s.Capacity)
+		return
+	}
+	dependent.Node().AddDependency(s.AutoScalingGroup, s.CapacityProviderAssociations)
+}
+
+// AmiContextKey is the cdk.context.json key under which the CDK caches the
+// ECS-optimized Amazon Linux 2023 AMI of an account, a region and an
+// architecture, when a Spot Fleet cluster looks it up at synth. Delete the
+// entry (cdk context --reset KEY) to take the newest AMI on the next synth.
+func AmiContextKey(account, region, arch string) string {
+	return fmt.Sprintf("ssm:account=%s:parameterName=%s:region=%s", account, amiParameter(arch), region)
+}
+
+// amiParameter is the public SSM parameter of the ECS-optimized Amazon
+// Linux 2023 AMI ("Retrieving Amazon ECS-optimized Linux AMI metadata",
+// Amazon ECS developer guide); awsecs.EcsOptimizedImage_AmazonLinux2023
+// reads the same one.
+func amiParameter(arch string) string {
+	if arch == Arm64 {
+		return "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+	}
+	return "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 }
 
 var armFamily = regexp.MustCompile(`^[a-z]+[0-9]+[a-z-]*g[a-z-]*\.`)
@@ -96,11 +153,45 @@ func NewSpotFleetCluster(scope constructs.Construct, id string, props *Props) *S
 		ClusterName: s.Cluster.ClusterName(), ClusterArn: s.Cluster.ClusterArn(), Vpc: s.Vpc,
 		HasEc2Capacity: jsii.Bool(true), SecurityGroups: &[]awsec2.ISecurityGroup{s.InstanceSecurityGroup},
 	})
+	image, err := s.machineImage(cfg)
+	if err != nil {
+		panic(fmt.Sprintf("spotcluster.NewSpotFleetCluster %q: %v", id, err))
+	}
 	s.buildInstanceRole()
-	s.buildLaunchTemplate(cfg)
+	s.buildLaunchTemplate(cfg, image)
+	if cfg.capacity == AutoScalingCapacity {
+		s.buildAutoScalingGroup(cfg)
+		return s
+	}
 	s.buildFleet(cfg)
 	s.buildScaling(cfg)
 	return s
+}
+
+// machineImage is Props.MachineImage, or the ECS-optimized Amazon Linux
+// 2023 AMI: for a Spot Fleet, looked up at synth and cached in the context,
+// because CloudFormation reads an SSM parameter again on every deployment
+// and a new launch template version replaces the fleet; for an Auto Scaling
+// group, from the parameter, since a new version replaces nothing.
+func (s *SpotFleetCluster) machineImage(cfg *config) (awsec2.IMachineImage, error) {
+	if cfg.image != nil {
+		return cfg.image, nil
+	}
+	hardware := awsecs.AmiHardwareType_ARM
+	if cfg.arch == X8664 {
+		hardware = awsecs.AmiHardwareType_STANDARD
+	}
+	if cfg.capacity == AutoScalingCapacity {
+		return awsecs.EcsOptimizedImage_AmazonLinux2023(hardware, nil), nil
+	}
+	stack := awscdk.Stack_Of(s.Construct)
+	if *awscdk.Token_IsUnresolved(stack.Account()) || *awscdk.Token_IsUnresolved(stack.Region()) {
+		return nil, fmt.Errorf("a Spot Fleet needs an AMI fixed at synth, because a new launch template version replaces the fleet: "+
+			"pass Props.MachineImage (awsec2.MachineImage_GenericLinux with the AMI ID of %s), or give the stack a concrete account and region "+
+			"(StackProps.Env) so that the CDK CLI looks the AMI up with your credentials and caches it in cdk.context.json under %q; "+
+			"or use Props.Capacity %q", amiParameter(cfg.arch), AmiContextKey("<account>", "<region>", cfg.arch), AutoScalingCapacity)
+	}
+	return awsecs.EcsOptimizedImage_AmazonLinux2023(hardware, &awsecs.EcsOptimizedImageOptions{CachedInContext: jsii.Bool(true)}), nil
 }
 
 // buildInstanceRole gives the instances what the ECS agent and Session
@@ -147,20 +238,12 @@ func (s *SpotFleetCluster) buildInstanceRole() {
 		"Resource::*", `/^Resource::arn:.+:container-instance\/.+\/\*$/`)
 }
 
-func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config) {
-	image := cfg.image
-	if image == nil {
-		// The ECS-optimized Amazon Linux 2023 AMI, from its public SSM parameter.
-		hardware := awsecs.AmiHardwareType_ARM
-		if cfg.arch == X8664 {
-			hardware = awsecs.AmiHardwareType_STANDARD
-		}
-		image = awsecs.EcsOptimizedImage_AmazonLinux2023(hardware, nil)
-	}
+func (s *SpotFleetCluster) buildLaunchTemplate(cfg *config, image awsec2.IMachineImage) {
 	userData := awsec2.UserData_ForLinux(nil)
 	userData.AddCommands(
 		jsii.String("echo ECS_CLUSTER="+*s.Cluster.ClusterName()+" >> /etc/ecs/ecs.config"),
-		// Drain tasks on the two-minute Spot interruption notice.
+		// Drain tasks on the two-minute Spot interruption notice ("Spot
+		// Instance draining", Amazon ECS developer guide).
 		jsii.String("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config"),
 		// Tasks in bridge mode must not reach the instance's credentials
 		// through the instance metadata service: drop what containers send
@@ -296,4 +379,77 @@ func (s *SpotFleetCluster) buildScaling(cfg *config) {
 			Statistic:     jsii.String("Average"), Period: awscdk.Duration_Minutes(jsii.Number(1)),
 		}),
 	})
+}
+
+// buildAutoScalingGroup makes the Spot instances an Auto Scaling group with
+// a mixed-instances policy, and the cluster's default capacity provider.
+func (s *SpotFleetCluster) buildAutoScalingGroup(cfg *config) {
+	var overrides []*awsautoscaling.LaunchTemplateOverrides
+	for _, t := range cfg.types {
+		overrides = append(overrides, &awsautoscaling.LaunchTemplateOverrides{
+			InstanceType: awsec2.NewInstanceType(jsii.String(t)), WeightedCapacity: cfg.weights[t],
+		})
+	}
+	strategy := map[string]awsautoscaling.SpotAllocationStrategy{
+		PriceCapacityOptimized: awsautoscaling.SpotAllocationStrategy_PRICE_CAPACITY_OPTIMIZED,
+		CapacityOptimized:      awsautoscaling.SpotAllocationStrategy_CAPACITY_OPTIMIZED,
+		LowestPrice:            awsautoscaling.SpotAllocationStrategy_LOWEST_PRICE,
+	}[cfg.strategy]
+	s.AutoScalingGroup = awsautoscaling.NewAutoScalingGroup(s.Construct, jsii.String("Group"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:        s.Vpc,
+		VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		MixedInstancesPolicy: &awsautoscaling.MixedInstancesPolicy{
+			LaunchTemplate:          s.LaunchTemplate,
+			LaunchTemplateOverrides: &overrides,
+			InstancesDistribution: &awsautoscaling.InstancesDistribution{
+				OnDemandBaseCapacity:                jsii.Number(cfg.onDemand),
+				OnDemandPercentageAboveBaseCapacity: jsii.Number(0),
+				SpotAllocationStrategy:              strategy,
+			},
+		},
+		// No DesiredCapacity: ECS managed scaling sets it, and a template
+		// value would reset it on every deployment.
+		MinCapacity: jsii.Number(cfg.min),
+		MaxCapacity: jsii.Number(cfg.max),
+		// Launch a replacement when EC2 signals that a Spot instance is at
+		// elevated risk of interruption ("Capacity Rebalancing", Amazon EC2
+		// Auto Scaling user guide); ECS drains the old one.
+		CapacityRebalance: jsii.Bool(true),
+		// Instances older than this are replaced, so a new AMI reaches every
+		// instance within it ("Replace Auto Scaling instances based on
+		// maximum instance lifetime").
+		MaxInstanceLifetime: awscdk.Duration_Days(jsii.Number(cfg.lifetimeDays)),
+	})
+	nag.Suppress(s.AutoScalingGroup, "AwsSolutions-AS3",
+		"ECS managed scaling drives the group; its scaling activities are in the ECS service events and the group's activity history")
+	nag.Suppress(s.AutoScalingGroup, "CdkNagValidationFailure",
+		"AwsSolutions-EC26 cannot read a mixed-instances policy's launch template; that template encrypts the root volume (tested)", "AwsSolutions-EC26")
+	s.CapacityProvider = awsecs.NewAsgCapacityProvider(s.Construct, jsii.String("CapacityProvider"), &awsecs.AsgCapacityProviderProps{
+		AutoScalingGroup:      s.AutoScalingGroup,
+		EnableManagedScaling:  jsii.Bool(true),
+		TargetCapacityPercent: jsii.Number(cfg.percent),
+		// ECS drains an instance before Auto Scaling terminates it: on scale
+		// in, capacity rebalancing, maximum lifetime and instance refresh
+		// ("Safely stop Amazon ECS workloads running on EC2 instances",
+		// Amazon ECS developer guide, managed instance draining).
+		EnableManagedDraining: jsii.Bool(true),
+		// Off: with scale-in protection on every instance, deleting the stack
+		// hangs while the group waits for protected instances
+		// (aws/aws-cdk#18179); managed draining already moves the tasks
+		// before a termination.
+		EnableManagedTerminationProtection: jsii.Bool(false),
+	})
+	// The association is made here rather than by Cluster.AddAsgCapacityProvider,
+	// which would also grant the instance role ecs:Submit* and ecr, logs
+	// actions on every resource.
+	name := s.CapacityProvider.CapacityProviderName()
+	s.CapacityProviderStrategies = []*awsecs.CapacityProviderStrategy{{CapacityProvider: name, Weight: jsii.Number(1)}}
+	s.CapacityProviderAssociations = awsecs.NewCfnClusterCapacityProviderAssociations(s.Construct, jsii.String("CapacityProviders"),
+		&awsecs.CfnClusterCapacityProviderAssociationsProps{
+			Cluster:           s.Cluster.ClusterName(),
+			CapacityProviders: &[]any{name},
+			DefaultCapacityProviderStrategy: &[]any{&awsecs.CfnClusterCapacityProviderAssociations_CapacityProviderStrategyProperty{
+				CapacityProvider: name, Weight: jsii.Number(1),
+			}},
+		})
 }
