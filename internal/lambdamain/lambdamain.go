@@ -49,6 +49,21 @@ func AWSConfig(getenv func(string) string) (aws.Config, error) {
 	}, nil
 }
 
+// Endpoint is the endpoint the environment sets for service (its SDK
+// service id in upper case with spaces as underscores, such as DYNAMODB or
+// APIGATEWAYMANAGEMENTAPI): AWS_ENDPOINT_URL_<SERVICE>, else
+// AWS_ENDPOINT_URL, else nil for the SDK's own ("Service-specific
+// endpoints", AWS SDKs and Tools Reference Guide). Lambda sets neither; a
+// local run (assertions/local) does.
+func Endpoint(getenv func(string) string, service string) *string {
+	for _, name := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
+		if v := getenv(name); v != "" {
+			return &v
+		}
+	}
+	return nil
+}
+
 // Start runs handler with the Lambda runtime, or, when err (the handler's
 // configuration error) is not nil, logs it and exits with status 1: Lambda
 // then reports an init error, and the function never serves a request with

@@ -69,3 +69,17 @@ func TestAWSConfigIsLambdasRegionAndCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestEndpointPrefersTheServicesOwnVariable(t *testing.T) {
+	env := map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:2"}
+	get := func(k string) string { return env[k] }
+	if got := Endpoint(get, "DYNAMODB"); got == nil || *got != "http://127.0.0.1:1" {
+		t.Errorf("DYNAMODB: %v", got)
+	}
+	if got := Endpoint(get, "APIGATEWAYMANAGEMENTAPI"); got == nil || *got != "http://127.0.0.1:2" {
+		t.Errorf("APIGATEWAYMANAGEMENTAPI: %v", got)
+	}
+	if got := Endpoint(func(string) string { return "" }, "DYNAMODB"); got != nil {
+		t.Errorf("no variable: %v, want nil (the SDK's endpoint)", *got)
+	}
+}
