@@ -1,6 +1,7 @@
 package containers_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -320,4 +321,44 @@ func TestUpdateSafety(t *testing.T) {
 			t.Errorf("a newly published AMI replaces %+v (%v)", replaced, err)
 		}
 	})
+}
+
+// Upgrading a ContainersStack deployed with the Spot Fleet (before the
+// Auto Scaling group became the sample's capacity) replaces what the
+// CHANGELOG says, and nothing stateful: the template of that release is
+// testdata/upgrade/ContainersStack-spotfleet.template.json.
+func TestUpgradeFromTheSpotFleetSample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "upgrade", "ContainersStack-spotfleet.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old map[string]any
+	if err := json.Unmarshal(b, &old); err != nil {
+		t.Fatal(err)
+	}
+	diff, deployTime := assertions.RouteDiff, assertions.RouteDeployTime
+	allowed := map[string]string{
+		// The Auto Scaling group takes the fleet's place: the request, its
+		// role, its scalable target and policy are deleted.
+		assertions.Allow("ClusterSpotFleet619663B7", diff):              "the fleet gives way to the Auto Scaling group",
+		assertions.Allow("ClusterFleetRoleDCB56E62", diff):              "the fleet's role goes with it",
+		assertions.Allow("ClusterCapacityDB73770E", diff):               "the fleet's scalable target goes with it",
+		assertions.Allow("ClusterCapacityCPUReservationED69C263", diff): "and its scaling policy",
+		// LaunchType is create-only on AWS::ECS::Service ("Update requires:
+		// Replacement"), and a service on a capacity provider has none: both
+		// services are replaced, and their scaling with them (the task
+		// count goes back to DesiredCount).
+		assertions.Allow("MicroservicesordersServiceFE03054A", diff):                                 "LaunchType EC2 gives way to the capacity provider strategy",
+		assertions.Allow("MicroservicesinventoryService739D7E49", diff):                              "LaunchType EC2 gives way to the capacity provider strategy",
+		assertions.Allow("MicroservicesordersServiceTaskCountTarget1DA3C3E3", deployTime):            "follows its service",
+		assertions.Allow("MicroservicesinventoryServiceTaskCountTargetFF4255A0", deployTime):         "follows its service",
+		assertions.Allow("MicroservicesordersServiceTaskCountTargetCpuD6D45BE0", deployTime):         "follows its scalable target",
+		assertions.Allow("MicroservicesordersServiceTaskCountTargetRequests7FB34FCF", deployTime):    "follows its scalable target",
+		assertions.Allow("MicroservicesinventoryServiceTaskCountTargetCpu8C0B7F05", deployTime):      "follows its scalable target",
+		assertions.Allow("MicroservicesinventoryServiceTaskCountTargetRequestsBB7303E8", deployTime): "follows its scalable target",
+		// The snapshot's image is another build's: a new task definition revision.
+		assertions.Allow("MicroservicesordersTask3C15FF95", diff):    "a new image is a new task definition revision",
+		assertions.Allow("MicroservicesinventoryTask2517DBAF", diff): "a new image is a new task definition revision",
+	}
+	assertions.UpdateSafe(t, &assertions.Result{JSON: old}, containersStack(t), allowed)
 }

@@ -25,14 +25,15 @@ var group = assertions.Cached(func(app awscdk.App) awscdk.Stack {
 func TestGroupSuite(t *testing.T) { assertions.Suite(t, group(t)) }
 
 // The group launches Spot instances only, of the diversified arm64 mix,
-// price-capacity-optimized, in the private subnets; ECS managed scaling
+// price-capacity-optimized, in the private subnets. It starts empty, as
+// ECS recommends for a capacity provider's group, and ECS managed scaling
 // sets its desired capacity, so the template does not.
 func TestTheGroupLaunchesADiversifiedSpotMix(t *testing.T) {
 	r := group(t)
 	assertions.ResourceCountIs(t, r, "AWS::EC2::SpotFleet", 0)
 	assertions.ResourceCountIs(t, r, "AWS::ApplicationAutoScaling::ScalableTarget", 0)
 	g := assertions.OnlyProperties(t, r, "AWS::AutoScaling::AutoScalingGroup", nil)
-	if g["MinSize"] != "2" || g["MaxSize"] != "10" || g["DesiredCapacity"] != nil || g["CapacityRebalance"] != true ||
+	if g["MinSize"] != "0" || g["MaxSize"] != "10" || g["DesiredCapacity"] != nil || g["CapacityRebalance"] != true ||
 		g["MaxInstanceLifetime"] != 14.0*24*3600 || g["NewInstancesProtectedFromScaleIn"] != nil {
 		t.Errorf("group: %s", assertions.JSON(g))
 	}

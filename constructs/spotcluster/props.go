@@ -75,8 +75,9 @@ type Props struct {
 	// USD per hour (Spot Fleet only: an Auto Scaling group has one cap for
 	// all types). Default: none (the on-demand price).
 	MaxPrices *map[string]*string
-	// Weights counts an instance type as that many units of capacity.
-	// Default: 1 each.
+	// Weights counts an instance type as that many units of capacity
+	// (Spot Fleet only: ECS capacity providers do not support instance
+	// weighting). Default: 1 each.
 	Weights *map[string]*float64
 
 	// TargetCapacity is the fleet's initial capacity, in units (Spot Fleet
@@ -86,7 +87,9 @@ type Props struct {
 	// "pool of fixed capacity and variable capacity"; for an Auto Scaling
 	// group, its on-demand base capacity. Default: 0.
 	OnDemandTargetCapacity *float64
-	// MinCapacity and MaxCapacity bound the scaling. Default: 2 and 10.
+	// MinCapacity and MaxCapacity bound the scaling. Default: 2 and 10; for
+	// an Auto Scaling group 0 and 10 (it starts empty, as ECS recommends
+	// for a capacity provider's group).
 	MinCapacity *float64
 	MaxCapacity *float64
 	// ScaleOnMemory tracks the cluster's memory reservation instead of its
@@ -99,8 +102,8 @@ type Props struct {
 	TargetReservationPercent *float64
 	// MaxInstanceLifetimeDays replaces an Auto Scaling group's instances
 	// once they reach this age, so that a new AMI reaches all of them
-	// within it; ECS drains each one first (managed draining). From 1 to
-	// 365. Auto Scaling only. Default: 14.
+	// within it; ECS drains each one first (managed draining). Whole days
+	// from 1 to 365. Auto Scaling only. Default: 14.
 	MaxInstanceLifetimeDays *float64
 	// RootVolumeGiB is the encrypted root volume's size. Default: 30.
 	RootVolumeGiB *float64
@@ -162,6 +165,14 @@ func resolve(p *Props) (*config, error) {
 	}
 	c.image = p.MachineImage
 	c.lifetimeDays = ptr.Or(p.MaxInstanceLifetimeDays, 14)
+	if c.capacity == AutoScalingCapacity {
+		// An empty group: ECS recommends creating a capacity provider's
+		// group with no instances, since instances that register before the
+		// capacity provider exists may not be registered with it ("Amazon
+		// ECS capacity providers for the EC2 launch type"); managed scaling
+		// launches what placed tasks need.
+		c.min = ptr.Or(p.MinCapacity, 0)
+	}
 	if ptr.Or(p.ScaleOnMemory, false) {
 		c.metric = "MemoryReservation"
 	}
@@ -233,14 +244,16 @@ func (c *config) checkCapacity(p *Props) error {
 		"Props.TargetCapacity (ECS managed scaling sets the group's desired capacity)":             p.TargetCapacity != nil,
 		"Props.CreateServiceLinkedRoles (Auto Scaling creates its own service-linked role)":        p.CreateServiceLinkedRoles != nil,
 		"Props.AllocationStrategy Diversified (Auto Scaling has no such Spot allocation strategy)": c.strategy == Diversified,
+		"Props.Weights (an ECS capacity provider's group cannot weight its instance types)":        p.Weights != nil,
 	}
 	for _, name := range keys(&fleetOnly) {
 		if fleetOnly[name] {
 			return fmt.Errorf("%s applies to Props.Capacity %q only, not %q", name, SpotFleetCapacity, AutoScalingCapacity)
 		}
 	}
-	if c.lifetimeDays < 1 || c.lifetimeDays > 365 {
-		return fmt.Errorf("Props.MaxInstanceLifetimeDays %v must be between 1 and 365 (Auto Scaling's maximum instance lifetime)", c.lifetimeDays)
+	if c.lifetimeDays < 1 || c.lifetimeDays > 365 || c.lifetimeDays != float64(int(c.lifetimeDays)) {
+		return fmt.Errorf("Props.MaxInstanceLifetimeDays %v must be a whole number of days from 1 to 365 "+
+			"(Auto Scaling's maximum instance lifetime is at least a day; CDK caps it at a year)", c.lifetimeDays)
 	}
 	if c.min < 0 || c.min > c.max || c.max == 0 {
 		return fmt.Errorf("want 0 <= MinCapacity %v <= MaxCapacity %v, and MaxCapacity above 0", c.min, c.max)

@@ -386,9 +386,7 @@ func (s *SpotFleetCluster) buildScaling(cfg *config) {
 func (s *SpotFleetCluster) buildAutoScalingGroup(cfg *config) {
 	var overrides []*awsautoscaling.LaunchTemplateOverrides
 	for _, t := range cfg.types {
-		overrides = append(overrides, &awsautoscaling.LaunchTemplateOverrides{
-			InstanceType: awsec2.NewInstanceType(jsii.String(t)), WeightedCapacity: cfg.weights[t],
-		})
+		overrides = append(overrides, &awsautoscaling.LaunchTemplateOverrides{InstanceType: awsec2.NewInstanceType(jsii.String(t))})
 	}
 	strategy := map[string]awsautoscaling.SpotAllocationStrategy{
 		PriceCapacityOptimized: awsautoscaling.SpotAllocationStrategy_PRICE_CAPACITY_OPTIMIZED,
@@ -428,15 +426,17 @@ func (s *SpotFleetCluster) buildAutoScalingGroup(cfg *config) {
 		AutoScalingGroup:      s.AutoScalingGroup,
 		EnableManagedScaling:  jsii.Bool(true),
 		TargetCapacityPercent: jsii.Number(cfg.percent),
-		// ECS drains an instance before Auto Scaling terminates it: on scale
-		// in, capacity rebalancing, maximum lifetime and instance refresh
-		// ("Safely stop Amazon ECS workloads running on EC2 instances",
-		// Amazon ECS developer guide, managed instance draining).
+		// ECS drains an instance before every termination Auto Scaling
+		// starts: scale-in, capacity rebalancing, maximum lifetime and
+		// instance refresh ("Safely stop Amazon ECS workloads running on EC2
+		// instances", Amazon ECS developer guide). A Spot interruption is
+		// EC2's, drained by the agent within the two-minute notice
+		// (ECS_ENABLE_SPOT_INSTANCE_DRAINING above).
 		EnableManagedDraining: jsii.Bool(true),
 		// Off: with scale-in protection on every instance, deleting the stack
 		// hangs while the group waits for protected instances
-		// (aws/aws-cdk#18179); managed draining already moves the tasks
-		// before a termination.
+		// (aws/aws-cdk#18179); managed draining moves the tasks before a
+		// scale-in termination instead.
 		EnableManagedTerminationProtection: jsii.Bool(false),
 	})
 	// The association is made here rather than by Cluster.AddAsgCapacityProvider,
