@@ -55,6 +55,7 @@ snapshots: tools
 # ../shared/bench's trivial handler and lambdarun, or BENCH_DIR).
 bench: tools
 	go test -run '^$$' -bench . -benchmem ./lambda/... ./apps/containers/service
+	CDK_VALIDATION=false go test -run '^$$' -bench . ./apps/chatstack
 	.ci/bench-synth
 	.ci/bench-init
 

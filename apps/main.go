@@ -11,6 +11,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/blueprints-cdk/blueprints/apps/apistack"
+	"github.com/blueprints-cdk/blueprints/apps/chatstack"
 	"github.com/blueprints-cdk/blueprints/apps/containers"
 	"github.com/blueprints-cdk/blueprints/apps/emailstack"
 	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
@@ -27,9 +28,15 @@ func main() {
 		edge := apistack.NewEdgeStack(app, "ApiEdgeStack", env)
 		apiProps.EdgeWebAclArn, apiProps.CrossRegionReferences = edge.WebAcl.Arn, jsii.Bool(true)
 	}
-	apistack.NewApiStack(app, "ApiStack", apiProps)
+	api := apistack.NewApiStack(app, "ApiStack", apiProps)
 	emailstack.NewEmailStack(app, "EmailStack", &emailstack.Props{StackProps: awscdk.StackProps{Env: env}})
 	containers.NewContainersStack(app, "ContainersStack", &containers.Props{StackProps: awscdk.StackProps{Env: env}})
+	chat := chatstack.NewChatStack(app, "ChatStack", &chatstack.Props{StackProps: awscdk.StackProps{Env: env}})
+	if api.Comments.CloudWatchRole != nil {
+		// The chat stage's execution logs need the account's CloudWatch
+		// role, which ApiStack creates with -c apiGatewayCloudWatchRole=true.
+		chat.AddDependency(api.Stack, jsii.String("the account's API Gateway CloudWatch role"))
+	}
 
 	// Every synth runs the AwsSolutions rules; an unsuppressed error fails it.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)

@@ -54,6 +54,7 @@ type Function struct {
 	next    chan *invocation
 	pending map[string]*invocation
 	seq     int
+	closed  bool
 }
 
 type invocation struct {
@@ -181,7 +182,6 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, timeout time.Dura
 	inv := &invocation{id: fmt.Sprintf("local-invocation-%d", f.seq), payload: payload, deadline: time.Now().Add(timeout), done: make(chan Invocation, 1)}
 	f.pending[inv.id] = inv
 	f.mu.Unlock()
-	f.next <- inv
 	// The function's own timeout, when shorter than the caller's, ends the
 	// invocation as a function error ("Task timed out after N seconds",
 	// Lambda developer guide, "Troubleshoot invocation issues in Lambda");
@@ -193,26 +193,34 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, timeout time.Dura
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	select {
-	case res := <-inv.done:
-		return res, nil
-	case <-exited:
-		// The process ended before answering: Lambda reports Runtime.ExitError.
-		f.forget(inv.id)
-		f.mu.Lock()
-		why := f.exitErr
-		f.mu.Unlock()
-		return functionError(fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, why), "Runtime.ExitError"), nil
-	case <-timer.C:
-		f.forget(inv.id)
-		if own {
-			return functionError(fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.Timeout.Seconds()),
-				"Sandbox.Timedout"), f.stop()
+	// The invocation waits for the runtime to take it (next) and to answer;
+	// a send to the nil channel, once sent, never proceeds.
+	next := f.next
+	for {
+		select {
+		case next <- inv:
+			next = nil
+			continue
+		case res := <-inv.done:
+			return res, nil
+		case <-exited:
+			// The process ended before answering: Lambda reports Runtime.ExitError.
+			f.forget(inv.id)
+			f.mu.Lock()
+			why := f.exitErr
+			f.mu.Unlock()
+			return functionError(fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, why), "Runtime.ExitError"), nil
+		case <-timer.C:
+			f.forget(inv.id)
+			if own {
+				return functionError(fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.Timeout.Seconds()),
+					"Sandbox.Timedout"), f.stop()
+			}
+			return Invocation{TimedOut: true}, f.stop()
+		case <-ctx.Done():
+			f.forget(inv.id)
+			return Invocation{}, ctx.Err()
 		}
-		return Invocation{TimedOut: true}, f.stop()
-	case <-ctx.Done():
-		f.forget(inv.id)
-		return Invocation{}, ctx.Err()
 	}
 }
 
@@ -232,6 +240,9 @@ func (f *Function) forget(id string) {
 func (f *Function) ensureRunning() (chan struct{}, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		return nil, errors.New("the function is closed")
+	}
 	if f.cmd != nil {
 		select {
 		case <-f.exited:
@@ -279,8 +290,11 @@ func (f *Function) stop() error {
 	return nil
 }
 
-// Close stops the process and the Runtime API.
+// Close stops the process and the Runtime API; an Invoke after it fails.
 func (f *Function) Close() error {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
 	err := f.stop()
 	if cerr := f.srv.Close(); err == nil {
 		err = cerr
@@ -368,6 +382,14 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // refs: the functions as the stack deploys them, for RestAPI.Functions.
 func StartFunctions(t testing.TB, template map[string]any, dirs map[string]string, refs map[string]string) map[string]*Function {
 	t.Helper()
+	return StartFunctionsEnv(t, template, dirs, refs, nil)
+}
+
+// StartFunctionsEnv is StartFunctions with extra variables in every
+// function's environment, such as AWS_ENDPOINT_URL_DYNAMODB for a local
+// backend (lambdamain.Endpoint).
+func StartFunctionsEnv(t testing.TB, template map[string]any, dirs, refs, extra map[string]string) map[string]*Function {
+	t.Helper()
 	resources, _ := template["Resources"].(map[string]any)
 	out := map[string]*Function{}
 	for id, dir := range dirs {
@@ -385,6 +407,9 @@ func StartFunctions(t testing.TB, template map[string]any, dirs map[string]strin
 				t.Fatalf("%s environment %s: %v", id, k, err)
 			}
 			env[k] = s
+		}
+		for k, v := range extra {
+			env[k] = v
 		}
 		out[id] = StartFunction(t, dir, env)
 		// Lambda's default timeout is 3 seconds ("Configure Lambda function

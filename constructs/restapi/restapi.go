@@ -201,6 +201,14 @@ var CloudWatchRoleActions = []string{
 	"logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents",
 }
 
+// NewCloudWatchRole creates the account-wide API Gateway logging role and
+// sets it on the account (AWS::ApiGateway::Account), as New does with
+// createCloudWatchRole; REST and WebSocket APIs share that setting. Only
+// one stack per account and region should create it.
+func NewCloudWatchRole(scope constructs.Construct, id string) (awsiam.Role, awsapigateway.CfnAccount) {
+	return cloudWatchRole(constructs.NewConstruct(scope, jsii.String(id)))
+}
+
 // cloudWatchRole creates the account-wide API Gateway logging role with an
 // inline policy of AmazonAPIGatewayPushToCloudWatchLogs' actions, on this
 // account's and region's log groups.
