@@ -374,3 +374,19 @@ func BenchmarkBroadcastThroughTheLocalGateway(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "recipients/s")
 }
+
+// A connection silent for the idle timeout (10 minutes on AWS; 300 ms
+// here) is closed by the gateway with 1001, and $disconnect deletes its row.
+func TestAnIdleConnectionIsClosed(t *testing.T) {
+	r := startRoom(t, nil)
+	r.api.IdleTimeout = 300 * time.Millisecond
+	idle := r.dial(t)
+	id := r.api.ConnectionIDs()[0]
+	_, err := idle.read(10 * time.Second)
+	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("idle connection: %v, want close status 1001", err)
+	}
+	if !eventually(func() bool { return !r.ids(t)[id] }) {
+		t.Errorf("the idle connection's row stays: %v", r.ids(t))
+	}
+}

@@ -406,17 +406,17 @@ func (a *WebSocketAPI) serveConnect(w http.ResponseWriter, r *http.Request) {
 // $disconnect.
 func (a *WebSocketAPI) readLoop(c *wsConn) {
 	ctx := context.Background()
+	// A connection that sends nothing for IdleTimeout is closed with 1001
+	// (a cancelled Read would drop it without a close frame).
+	idle := time.AfterFunc(a.IdleTimeout, func() { _ = c.c.Close(websocket.StatusGoingAway, "Going away") })
+	defer idle.Stop()
 	for {
-		readCtx, cancel := context.WithTimeout(ctx, a.IdleTimeout)
-		typ, data, err := c.c.Read(readCtx)
-		cancel()
+		typ, data, err := c.c.Read(ctx)
 		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				_ = c.c.Close(websocket.StatusGoingAway, "idle timeout")
-			}
 			a.logf("closed %s: %v", c.id, err)
 			break
 		}
+		idle.Reset(a.IdleTimeout)
 		a.mu.Lock()
 		c.lastSeen = time.Now()
 		a.mu.Unlock()
