@@ -212,7 +212,7 @@ func TestThreeClientsChat(t *testing.T) {
 		"not JSON":       `hello`,
 		"no data":        `{"action":"sendmessage"}`,
 		"number data":    `{"action":"sendmessage","data":5}`,
-		"oversized data": `{"action":"sendmessage","data":"` + strings.Repeat("x", 32*1024+1) + `"}`,
+		"oversized data": `{"action":"sendmessage","data":"` + strings.Repeat("x", 30*1024+1) + `"}`,
 		"unknown action": `{"action":"shout","data":"hi"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -327,8 +327,9 @@ func TestAConnectionIdIsEscaped(t *testing.T) {
 	}
 }
 
-// $disconnect deletes the row; a message over API Gateway's 128 KB closes
-// the connection with 1009 before any route runs.
+// $disconnect deletes the row; a message over API Gateway's 32 KB frame
+// closes the connection with 1009, and a binary frame with 1003, before
+// any route runs.
 func TestDisconnectAndTheMessageLimit(t *testing.T) {
 	r := startRoom(t, nil)
 	a, b := r.dial(t), r.dial(t)
@@ -340,10 +341,17 @@ func TestDisconnectAndTheMessageLimit(t *testing.T) {
 	if got := r.ids(t); got[ids[0]] || !got[ids[1]] {
 		t.Errorf("after $disconnect of %s the table holds %v", ids[0], got)
 	}
-	b.send(t, strings.Repeat("x", local.WebSocketMaxMessage+1))
+	b.send(t, strings.Repeat("x", local.WebSocketMaxFrame+1))
 	_, err := b.read(10 * time.Second)
 	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
-		t.Errorf("a 128 KB+1 message: %v, want close status 1009", err)
+		t.Errorf("a 32 KB+1 message: %v, want close status 1009", err)
+	}
+	c := r.dial(t)
+	if err := c.c.Write(t.Context(), websocket.MessageBinary, []byte(`{"action":"sendmessage","data":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.read(10 * time.Second); websocket.CloseStatus(err) != websocket.StatusUnsupportedData {
+		t.Errorf("a binary frame: %v, want close status 1003", err)
 	}
 }
 

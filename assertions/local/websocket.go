@@ -27,10 +27,14 @@ import (
 const (
 	// WebSocketMaxMessage is the largest message API Gateway accepts, 128 KB;
 	// a larger one closes the connection with status 1009 before any route
-	// runs. (Its frames are at most 32 KB; coder/websocket reassembles
-	// frames before the gateway sees a message, so the frame limit is not
-	// modelled.)
+	// runs.
 	WebSocketMaxMessage = 128 * 1024
+	// WebSocketMaxFrame is the largest frame, 32 KB: a larger one closes the
+	// connection with 1009 too. coder/websocket reassembles frames before
+	// the gateway sees a message, so the gateway treats every message as
+	// one frame, as browsers and wscat send them: over 32 KB, it closes.
+	// (AWS accepts a fragmented message up to 128 KB; the gateway does not.)
+	WebSocketMaxFrame = 32 * 1024
 	// WebSocketIdleTimeout closes a connection that sent nothing for 10
 	// minutes.
 	WebSocketIdleTimeout = 10 * time.Minute
@@ -82,6 +86,7 @@ type WebSocketAPI struct {
 type wsConn struct {
 	id                    string
 	c                     *websocket.Conn
+	idle                  *time.Timer // closes the connection after IdleTimeout without traffic
 	connectedAt, lastSeen time.Time
 	sourceIP, userAgent   string
 	gone                  chan struct{} // closed once the gateway noticed the connection closed
@@ -306,7 +311,7 @@ func (a *WebSocketAPI) logf(format string, args ...any) {
 // event is the Lambda proxy event of a route ("Set up a WebSocket API
 // integration request in API Gateway"; its shape is aws-lambda-go's
 // APIGatewayWebsocketProxyRequest).
-func (a *WebSocketAPI) event(c *wsConn, route, eventType string, body []byte, binary bool) events.APIGatewayWebsocketProxyRequest {
+func (a *WebSocketAPI) event(c *wsConn, route, eventType string, body []byte) events.APIGatewayWebsocketProxyRequest {
 	now := time.Now()
 	rid := connectionID()
 	e := events.APIGatewayWebsocketProxyRequest{
@@ -319,10 +324,7 @@ func (a *WebSocketAPI) event(c *wsConn, route, eventType string, body []byte, bi
 	}
 	if eventType == "MESSAGE" {
 		e.RequestContext.MessageID = rid
-		e.Body, e.IsBase64Encoded = string(body), binary
-		if binary {
-			e.Body = base64.StdEncoding.EncodeToString(body)
-		}
+		e.Body = string(body)
 	}
 	return e
 }
@@ -363,12 +365,13 @@ func (a *WebSocketAPI) invoke(ctx context.Context, fn *Function, e events.APIGat
 // its integration accepts the connection, anything else refuses it ("Working
 // with routes for WebSocket APIs", $connect; "Set up a WebSocket API
 // integration response": a non-2xx $connect response rejects the
-// connection).
+// connection). A failed integration is refused with 500 here; what AWS
+// answers then is not documented.
 func (a *WebSocketAPI) serveConnect(w http.ResponseWriter, r *http.Request) {
 	c := &wsConn{id: a.NewConnectionID(), connectedAt: time.Now(), gone: make(chan struct{}), userAgent: r.UserAgent()}
 	c.sourceIP, _, _ = net.SplitHostPort(r.RemoteAddr)
 	if fn := a.function("$connect"); fn != nil {
-		e := a.event(c, "$connect", "CONNECT", nil, false)
+		e := a.event(c, "$connect", "CONNECT", nil)
 		e.Headers, e.MultiValueHeaders = map[string]string{}, map[string][]string{}
 		for k, v := range r.Header {
 			e.Headers[k], e.MultiValueHeaders[k] = v[len(v)-1], v
@@ -406,23 +409,45 @@ func (a *WebSocketAPI) serveConnect(w http.ResponseWriter, r *http.Request) {
 // $disconnect.
 func (a *WebSocketAPI) readLoop(c *wsConn) {
 	ctx := context.Background()
-	// A connection that sends nothing for IdleTimeout is closed with 1001
-	// (a cancelled Read would drop it without a close frame).
-	idle := time.AfterFunc(a.IdleTimeout, func() { _ = c.c.Close(websocket.StatusGoingAway, "Going away") })
-	defer idle.Stop()
+	// A connection without traffic for IdleTimeout is closed. The quotas
+	// page gives the 10 minutes, not the close code (1001 here) nor which
+	// traffic counts: messages both ways, as third parties report
+	// (andyrichardson/subscriptionless#3), so servePost resets it too. A
+	// timer, since a cancelled Read drops a connection without a close frame.
+	a.mu.Lock()
+	c.idle = time.AfterFunc(a.IdleTimeout, func() { _ = c.c.Close(websocket.StatusGoingAway, "Going away") })
+	a.mu.Unlock()
+	defer c.idle.Stop()
 	for {
 		typ, data, err := c.c.Read(ctx)
 		if err != nil {
 			a.logf("closed %s: %v", c.id, err)
 			break
 		}
-		idle.Reset(a.IdleTimeout)
+		c.idle.Reset(a.IdleTimeout)
+		switch {
+		// API Gateway closes a connection that sends a binary frame with
+		// 1003 ("Binary media types for WebSocket APIs in API Gateway").
+		case typ == websocket.MessageBinary:
+			_ = c.c.Close(websocket.StatusUnsupportedData, "Binary frames are not supported")
+			continue
+		case len(data) > WebSocketMaxFrame:
+			_ = c.c.Close(websocket.StatusMessageTooBig, "Message too big")
+			continue
+		}
 		a.mu.Lock()
 		c.lastSeen = time.Now()
 		a.mu.Unlock()
 		route := a.route(data)
 		if fn := a.function(route); fn != nil {
-			a.invoke(ctx, fn, a.event(c, route, "MESSAGE", data, typ == websocket.MessageBinary))
+			e := a.event(c, route, "MESSAGE", data)
+			if status := a.invoke(ctx, fn, e); status == 0 {
+				// A failed integration answers the sender even on a one-way
+				// route (undocumented; observed in
+				// aws-samples/simple-websockets-chat-app#42).
+				msg := fmt.Sprintf(`{"message": "Internal server error", "connectionId":%q, "requestId":%q}`, c.id, e.RequestContext.RequestID)
+				_ = c.c.Write(ctx, websocket.MessageText, []byte(msg))
+			}
 		}
 	}
 	close(c.gone)
@@ -430,14 +455,16 @@ func (a *WebSocketAPI) readLoop(c *wsConn) {
 	closing := a.closing
 	a.mu.Unlock()
 	if fn := a.function("$disconnect"); fn != nil && !a.LoseDisconnects && !closing {
-		a.invoke(ctx, fn, a.event(c, "$disconnect", "DISCONNECT", nil, false))
+		a.invoke(ctx, fn, a.event(c, "$disconnect", "DISCONNECT", nil))
 	}
 }
 
-// route evaluates the route selection expression on a message: the string
-// at the body's path, if the message is JSON and a route has that key;
-// otherwise $default ("Working with routes for WebSocket APIs": a message
-// that is not JSON, or whose value matches no route key, goes to $default).
+// route evaluates the route selection expression on a message: the value
+// at the body's path, a scalar made a string, if the message is JSON and a
+// route has that key; otherwise $default ("Working with routes for
+// WebSocket APIs": a message that is not JSON, or whose value matches no
+// route key, goes to $default). A value naming a $ route also goes to
+// $default: our assumption, which the page does not cover.
 func (a *WebSocketAPI) route(data []byte) string {
 	var v any
 	if json.Unmarshal(data, &v) != nil {
@@ -450,8 +477,16 @@ func (a *WebSocketAPI) route(data []byte) string {
 		}
 		v = obj[part]
 	}
-	key, ok := v.(string)
-	if _, known := a.routes[key]; !ok || !known || strings.HasPrefix(key, "$") {
+	var key string
+	switch x := v.(type) {
+	case string:
+		key = x
+	case float64, bool:
+		key = fmt.Sprint(x)
+	default:
+		return "$default"
+	}
+	if _, known := a.routes[key]; !known || strings.HasPrefix(key, "$") {
 		return "$default"
 	}
 	return key
@@ -508,6 +543,11 @@ func (a *WebSocketAPI) servePost(w http.ResponseWriter, r *http.Request) {
 		gone(w, id)
 		return
 	}
+	a.mu.Lock()
+	if c.idle != nil {
+		c.idle.Reset(a.IdleTimeout)
+	}
+	a.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -240,6 +240,12 @@ func cloudWatchRole(c constructs.Construct) (awsiam.Role, awsapigateway.CfnAccou
 			"(groups other stacks name) in this account and region",
 		`/^Resource::arn:.+:logs:.+:log-group:\*(:log-stream:\*)?$/`)
 	account := awsapigateway.NewCfnAccount(c, jsii.String("Account"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+	// Retained: deleting the stack (or turning the prop off) would delete
+	// the role while the account setting still names it, and break logging
+	// for every API in the region (aws/aws-cdk#10878; CDK's own
+	// cloudWatchRoleRemovalPolicy defaults to RETAIN since aws/aws-cdk#26836).
+	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	return role, account
 }
 

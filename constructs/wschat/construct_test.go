@@ -183,6 +183,12 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 		"key": {&wschat.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{
 			Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING}}}, `Props.TableProps.PartitionKey must be "connectionId"`},
 		"action":    {&wschat.Props{SendAction: jsii.String("$send")}, `Props.SendAction "$send"`},
+		"sort key": {&wschat.Props{TableProps: &awsdynamodb.TableProps{SortKey: &awsdynamodb.Attribute{
+			Name: jsii.String("at"), Type: awsdynamodb.AttributeType_NUMBER}}}, "Props.TableProps.SortKey must be nil"},
+		"ttl": {&wschat.Props{TableProps: &awsdynamodb.TableProps{TimeToLiveAttribute: jsii.String("ttl")}},
+			`Props.TableProps.TimeToLiveAttribute must be "expiresAt"`},
+		"nil key name": {&wschat.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{Type: awsdynamodb.AttributeType_STRING}}},
+			"Props.TableProps.PartitionKey must be"},
 		"too big":   {&wschat.Props{MaxMessageBytes: jsii.Number(200000)}, "Props.MaxMessageBytes 200000 must be a whole number from 1 to 131072"},
 		"throttle":  {&wschat.Props{ThrottlingRateLimit: jsii.Number(0)}, "Props.ThrottlingRateLimit 0 must be above 0"},
 		"fractions": {&wschat.Props{MaxMessageBytes: jsii.Number(1.5)}, "Props.MaxMessageBytes 1.5"},

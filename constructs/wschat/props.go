@@ -28,8 +28,10 @@ const (
 // and $default on stage dev), public, with a new connections table.
 type Props struct {
 	// ExistingTable holds the connections instead of a new table; it must be
-	// keyed by the string attribute connectionId. Mutually exclusive with
-	// TableProps.
+	// keyed by the string attribute connectionId alone, with TTL on
+	// expiresAt (a table without TTL keeps the rows of connections whose
+	// $disconnect was lost until a broadcast finds them gone). Mutually
+	// exclusive with TableProps.
 	ExistingTable awsdynamodb.ITable
 	// TableProps are applied over the new table's defaults (on-demand,
 	// encrypted, point-in-time recovery, TTL on expiresAt); the partition
@@ -42,8 +44,11 @@ type Props struct {
 	// against $request.body.action. Default: "sendmessage".
 	SendAction *string
 	// MaxMessageBytes is the largest data a send accepts; a larger one gets
-	// an error frame. At most 131072 (128 KB), API Gateway's own message
-	// limit. Default: 32768.
+	// an error frame. The default keeps the whole message within API
+	// Gateway's 32 KB frame, which a client that sends one frame per
+	// message (browsers, wscat) must; above it, up to 131072 (API Gateway's
+	// 128 KB message limit, the JSON around data included), clients must
+	// fragment. Default: 30720.
 	MaxMessageBytes *float64
 
 	// StageName of the stage. Default: "dev".
@@ -97,8 +102,15 @@ func resolve(p *Props) (*config, error) {
 			c.tableProps.TimeToLiveAttribute = &ttl
 		}
 	}
-	if tp := p.TableProps; tp != nil && tp.PartitionKey != nil && *tp.PartitionKey.Name != contract.PartitionKey {
-		return nil, fmt.Errorf("Props.TableProps.PartitionKey must be %q, the handler's key", contract.PartitionKey)
+	if tp := p.TableProps; tp != nil {
+		switch {
+		case tp.PartitionKey != nil && (tp.PartitionKey.Name == nil || *tp.PartitionKey.Name != contract.PartitionKey):
+			return nil, fmt.Errorf("Props.TableProps.PartitionKey must be %q, the handler's key", contract.PartitionKey)
+		case tp.SortKey != nil:
+			return nil, fmt.Errorf("Props.TableProps.SortKey must be nil: the handler deletes connections by %q alone", contract.PartitionKey)
+		case tp.TimeToLiveAttribute != nil && *tp.TimeToLiveAttribute != contract.TTLAttribute:
+			return nil, fmt.Errorf("Props.TableProps.TimeToLiveAttribute must be %q, the attribute the handler writes", contract.TTLAttribute)
+		}
 	}
 	if !contract.ValidAction(c.sendAction) {
 		return nil, fmt.Errorf("Props.SendAction %q must be 1 to 64 letters, digits, _ or -", c.sendAction)

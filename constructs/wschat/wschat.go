@@ -41,9 +41,10 @@ const RouteSelectionExpression = "$request.body.action"
 // event and message ("WebSocket API access logging", $context variables
 // for WebSocket APIs in the API Gateway developer guide).
 const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","connectionId":"$context.connectionId",` +
-	`"eventType":"$context.eventType","routeKey":"$context.routeKey","status":"$context.status",` +
-	`"requestTime":"$context.requestTimeEpoch","error":"$context.error.message",` +
-	`"integrationError":"$context.integrationErrorMessage"}`
+	`"eventType":"$context.eventType","routeKey":"$context.routeKey","messageId":"$context.messageId","status":"$context.status",` +
+	`"requestTime":"$context.requestTimeEpoch","error":$context.error.messageString,` +
+	`"integrationStatus":"$context.integration.status","integrationError":"$context.integration.error",` +
+	`"integrationLatency":"$context.integrationLatency"}`
 
 // ChatApi is the chat room.
 type ChatApi struct { //nolint:revive // the CDK Go bindings' casing (WebSocketApi)
@@ -84,7 +85,9 @@ func NewChatApi(scope constructs.Construct, id string, props *Props) *ChatApi {
 	c.Connect = c.function(cfg, "Connect", contract.RouteConnect, "dynamodb:PutItem")
 	c.Disconnect = c.function(cfg, "Disconnect", contract.RouteDisconnect, "dynamodb:DeleteItem")
 	c.Send = c.function(cfg, "Send", contract.RouteSend, "dynamodb:Scan", "dynamodb:DeleteItem")
-	c.Default = c.function(cfg, "Default", contract.RouteDefault)
+	// Not "Default": CDK leaves that id out of logical ids and takes it for
+	// the construct's default child.
+	c.Default = c.function(cfg, "DefaultRoute", contract.RouteDefault)
 
 	integration := func(f *golambda.Function) awsapigatewayv2.WebSocketRouteIntegration {
 		return awsapigatewayv2integrations.NewWebSocketLambdaIntegration(jsii.String(*f.Node().Id()+"Integration"), f.Function, nil)
@@ -124,6 +127,11 @@ func (c *ChatApi) function(cfg *config, id, route string, actions ...string) *go
 	})
 	if len(actions) > 0 {
 		c.Table.Grant(f.Role, *jsii.Strings(actions...)...)
+		// A table encrypted with a customer-managed key needs the key too
+		// ("Encryption at rest: how it works", DynamoDB developer guide).
+		if key := c.Table.EncryptionKey(); key != nil {
+			key.Grant(f.Role, *jsii.Strings("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*")...)
+		}
 	}
 	return f
 }

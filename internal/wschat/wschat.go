@@ -52,9 +52,12 @@ const MaxConnectionDuration = 2 * time.Hour
 
 // Message sizes (the same quotas page): API Gateway accepts a message of at
 // most 128 KB, in frames of at most 32 KB, and closes a connection that
-// sends more (status 1009) before any integration runs.
+// sends more (status 1009) before any integration runs. Most clients
+// (browsers, wscat) send a message as one frame, so the default data limit
+// leaves room within 32 KB for the {"action":…,"data":…} around it and
+// its escaping; a larger limit needs clients that fragment.
 const (
-	DefaultMaxMessageBytes = 32 * 1024
+	DefaultMaxMessageBytes = 30 * 1024
 	MaxMessageBytes        = 128 * 1024
 	MaxFrameBytes          = 32 * 1024
 )

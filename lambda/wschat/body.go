@@ -78,7 +78,9 @@ func ParseSendBody(body string, maxBytes int) (string, error) {
 }
 
 // requestBody is the message as the client sent it: API Gateway passes a
-// text frame as is, and marks a body it base64-encoded.
+// text frame as is. (It closes a connection that sends a binary frame, with
+// 1003, "Binary media types for WebSocket APIs in API Gateway"; a body
+// marked base64 is decoded all the same, in case one arrives.)
 func requestBody(body string, isBase64 bool) (string, error) {
 	if !isBase64 {
 		return body, nil

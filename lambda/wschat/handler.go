@@ -163,7 +163,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		frame := errorFrame("unknown action; send " + h.example())
 		h.reply(ctx, req, frame)
 		h.Log.InfoContext(ctx, "unknown action", "connectionId", id, "routeKey", req.RequestContext.RouteKey)
-		return response(http.StatusBadRequest, frame), nil
+		return response(http.StatusOK, frame), nil
 	}
 	h.Log.ErrorContext(ctx, "unknown route", "route", h.Config.Route)
 	return response(http.StatusInternalServerError, errorFrame("internal error")), nil
@@ -214,7 +214,11 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayWebsocketProxyR
 		frame := errorFrame(h.refusal(bad))
 		h.reply(ctx, req, frame)
 		h.Log.InfoContext(ctx, "message refused", "connectionId", id, "reason", bad.Error(), "bodyBytes", len(req.Body))
-		return response(http.StatusBadRequest, frame)
+		// 200: the sender has its error frame, and the route is one-way
+		// (its answer reaches no client), while a 4XX would count as an
+		// IntegrationError ("Monitor WebSocket API execution with
+		// CloudWatch metrics") for a client's mistake.
+		return response(http.StatusOK, frame)
 	}
 	p, err := h.poster(req)
 	if err != nil {
