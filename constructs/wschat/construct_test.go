@@ -182,7 +182,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 			"Props.ExistingTable and Props.TableProps are mutually exclusive"},
 		"key": {&wschat.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{
 			Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING}}}, `Props.TableProps.PartitionKey must be "connectionId"`},
-		"action":    {&wschat.Props{SendAction: jsii.String("$send")}, `Props.SendAction "$send"`},
+		"action": {&wschat.Props{SendAction: jsii.String("$send")}, `Props.SendAction "$send"`},
 		"sort key": {&wschat.Props{TableProps: &awsdynamodb.TableProps{SortKey: &awsdynamodb.Attribute{
 			Name: jsii.String("at"), Type: awsdynamodb.AttributeType_NUMBER}}}, "Props.TableProps.SortKey must be nil"},
 		"ttl": {&wschat.Props{TableProps: &awsdynamodb.TableProps{TimeToLiveAttribute: jsii.String("ttl")}},
