@@ -19,6 +19,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.139.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.35.0
 	github.com/coder/websocket v1.8.15
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/moby/buildkit v0.24.0
 	github.com/moby/patternmatcher v0.6.0
 	golang.org/x/text v0.43.0

@@ -10,12 +10,14 @@ package apistack
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/constructs/cookieapi"
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
+	"github.com/blueprints-cdk/blueprints/constructs/jwtauth"
 	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
@@ -42,6 +44,8 @@ type ApiStack struct {
 	Cookies *cookieapi.CookieApi
 	// FrontDoor is CloudFront and WAF in front of the API, in Header mode.
 	FrontDoor *frontdoor.FrontDoor
+	// Auth guards POST /comments with JWTs signed by its generated key.
+	Auth *jwtauth.JwtAuthorizer
 }
 
 // NewApiStack builds the sample API stack.
@@ -52,7 +56,14 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := &ApiStack{Stack: stack}
 	createRole := stack.Node().TryGetContext(jsii.String(CloudWatchRoleContext))
-	s.Comments = newComments(stack, createRole == true || createRole == "true")
+	// POST /comments needs a token signed with the generated HMAC key
+	// (apps/apistack/minttoken mints one); GET stays public, as in the post.
+	// Admins may call everything; any other valid token may post comments.
+	s.Auth = jwtauth.NewJwtAuthorizer(stack, "Auth", &jwtauth.Props{GenerateSecret: jsii.Bool(true), Rules: &[]jwtauth.Rule{
+		{Scope: "admins", Allow: []string{"* /*"}},
+		{Scope: "*", Allow: []string{"POST /comments"}},
+	}})
+	s.Comments = newComments(stack, createRole == true || createRole == "true", s.Auth.MethodOptions())
 	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
 	door := &frontdoor.Props{RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn}
 	if door.ExistingWebAclArn == nil {
@@ -68,6 +79,10 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The REST API's stage URL, direct: its web ACL answers 403 to requests that did not come through CloudFront"),
 		Value:       s.Comments.CreatedRestApi.Url(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("TokenKeySecretArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The HMAC key that signs tokens for POST /comments (go run ./apps/apistack/minttoken, README)"),
+		Value:       s.Auth.Secret.SecretArn(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("RotationAlarmsTopicArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Subscribe to this topic to hear of failed origin-key rotations"),
@@ -102,21 +117,22 @@ func NewEdgeStack(scope constructs.Construct, id string, env *awscdk.Environment
 	})}
 }
 
-// commentsProps are ApiStack's Comments API's props.
-func commentsProps(createRole bool) *dynamoproxy.Props {
-	return &dynamoproxy.Props{Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole)}}
+// commentsProps are ApiStack's Comments API's props; create authorizes
+// POST /comments.
+func commentsProps(createRole bool, create *awsapigateway.MethodOptions) *dynamoproxy.Props {
+	return &dynamoproxy.Props{Api: &restapi.Mount{CreateCloudWatchRole: jsii.Bool(createRole)}, CreateMethodOptions: create}
 }
 
 // newComments is ApiStack's Comments API.
-func newComments(scope constructs.Construct, createRole bool) *dynamoproxy.ApiGatewayToDynamoDB {
-	return dynamoproxy.NewApiGatewayToDynamoDB(scope, "Comments", commentsProps(createRole))
+func newComments(scope constructs.Construct, createRole bool, create *awsapigateway.MethodOptions) *dynamoproxy.ApiGatewayToDynamoDB {
+	return dynamoproxy.NewApiGatewayToDynamoDB(scope, "Comments", commentsProps(createRole, create))
 }
 
 // commentsMaxBodyBytes is the MaxCreateBodyBytes of ApiStack's Comments API,
 // for the edge web ACL of an EdgeStack, which is built before the ApiStack
 // that reads its ARN.
 func commentsMaxBodyBytes() int {
-	n, err := dynamoproxy.MaxCreateBodyBytesFor(commentsProps(false))
+	n, err := dynamoproxy.MaxCreateBodyBytesFor(commentsProps(false, nil))
 	if err != nil { // the sample's own props; a failure is a bug here
 		panic(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,8 +34,13 @@ type RestAPI struct {
 	Velocity *Velocity
 	// Backend serves the AWS-service integrations.
 	Backend Backend
-	// Functions serve the Lambda integrations, by the function's logical id.
+	// Functions serve the Lambda integrations and authorizers, by the
+	// function's logical id.
 	Functions map[string]*Function
+
+	authMu    sync.Mutex
+	authCache authorizerCache
+	authCalls map[string]int
 }
 
 // HTTPRequest is a client's request to a method.
@@ -114,6 +120,18 @@ func (a *RestAPI) Do(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
 	}
 	for k, v := range req.Context {
 		vreq.Context[k] = v
+	}
+
+	// The authorizer runs before the method request is validated.
+	auth, err := a.authorize(ctx, props, headers, req.Method, req.Path, vreq)
+	if err != nil || auth.refusal != nil {
+		if auth.refusal != nil {
+			return *auth.refusal, err
+		}
+		return HTTPResponse{}, err
+	}
+	if auth.identity != nil {
+		vreq.Context["authorizer"] = auth.identity
 	}
 
 	// Method request: required parameters and the body model.

@@ -1,0 +1,133 @@
+package apistack_test
+
+// POST /comments end to end with its JWT authorizer: the synthesized
+// ApiStack through the local REST emulator, the real authorizer binary
+// under the local Runtime API reading its key from a Secrets Manager fake,
+// the mapping templates on a real Velocity engine, and dynalite.
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/assertions/local"
+)
+
+const tokenKey = "k3yOfFortyThreeLettersAndDigits0123456789AB"
+
+var velocity = sync.OnceValues(local.StartVelocity)
+
+// secretsManager is a fake of Secrets Manager's GetSecretValue (AWS JSON
+// 1.1 protocol, X-Amz-Target secretsmanager.GetSecretValue; "GetSecretValue",
+// AWS Secrets Manager API reference) that serves the key.
+func secretsManager(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var in struct{ SecretId string }
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || json.Unmarshal(b, &in) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ARN": in.SecretId, "Name": "token-key", "SecretString": tokenKey, "VersionId": "v1"})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// hs256 mints a token with the standard library alone, independently of
+// the handler's JOSE library.
+func hs256(key string, claims map[string]any) string {
+	enc := base64.RawURLEncoding
+	payload, _ := json.Marshal(claims)
+	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload)
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(input))
+	return input + "." + enc.EncodeToString(mac.Sum(nil))
+}
+
+func guardedAPI(t *testing.T) *local.RestAPI {
+	t.Helper()
+	v, err := velocity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := apiStack(t)
+	d := local.StartDynalite(t)
+	refs, err := d.CreateTables(context.Background(), r.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := assertions.OnlyLogicalID(t, r, "AWS::SecretsManager::Secret", map[string]any{"Description": "HMAC key of the JWT authorizer Auth"})
+	refs[secret] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:token-key-AbCdEf"
+	fn := ""
+	for id, f := range assertions.Find(r, "AWS::Lambda::Function", nil) {
+		if strings.Contains(assertions.JSON(f["Properties"].(map[string]any)["Environment"]), `"KEY_SOURCE"`) {
+			fn = id
+		}
+	}
+	functions := local.StartFunctionsEnv(t, r.JSON, map[string]string{fn: "lambda/jwtauth"}, refs,
+		map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": secretsManager(t)})
+	return &local.RestAPI{Template: r.JSON, Refs: refs, Velocity: v, Backend: d, Functions: functions}
+}
+
+// POST /comments needs a valid token; GET stays public, as in the post.
+func TestPostingACommentNeedsAToken(t *testing.T) {
+	api := guardedAPI(t)
+	body := `{"pageId":"breaking-news","userName":"u","message":"m"}`
+	now := time.Now()
+	valid := hs256(tokenKey, map[string]any{"sub": "alice", "scope": "users", "exp": now.Add(time.Hour).Unix()})
+	for name, c := range map[string]struct {
+		authorization string
+		status        int
+	}{
+		"no token":     {"", 401},
+		"not a bearer": {"Basic Zm9vOmJhcg==", 401},
+		"wrong key":    {"Bearer " + hs256("another-key-of-forty-three-characters-00000", map[string]any{"sub": "alice", "exp": now.Add(time.Hour).Unix()}), 401},
+		"expired":      {"Bearer " + hs256(tokenKey, map[string]any{"sub": "alice", "exp": now.Add(-2 * time.Minute).Unix()}), 401},
+		"valid":        {"Bearer " + valid, 201},
+		"lower bearer": {"bearer " + valid, 201},
+	} {
+		t.Run(name, func(t *testing.T) {
+			headers := map[string]string{}
+			if c.authorization != "" {
+				headers["Authorization"] = c.authorization
+			}
+			resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "POST", Path: "/comments", Body: body, Headers: headers,
+				RequestID: strings.ReplaceAll(name, " ", "-")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Status != c.status {
+				t.Errorf("status %d %s, want %d", resp.Status, resp.Body, c.status)
+			}
+			if c.status == 401 && resp.Body != `{"message":"Unauthorized"}` {
+				t.Errorf("body %s", resp.Body)
+			}
+		})
+	}
+	// The same token again: API Gateway answers from its cache, without
+	// calling the function.
+	authorizer := assertions.OnlyLogicalID(t, apiStack(t), "AWS::ApiGateway::Authorizer", nil)
+	calls := api.AuthorizerInvocations(authorizer)
+	resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "POST", Path: "/comments", Body: body, RequestID: "again",
+		Headers: map[string]string{"Authorization": "Bearer " + valid}})
+	if err != nil || resp.Status != 201 || api.AuthorizerInvocations(authorizer) != calls {
+		t.Errorf("the same token again: %d %s (%v), %d calls after %d", resp.Status, resp.Body, err, api.AuthorizerInvocations(authorizer), calls)
+	}
+	resp, err = api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/comments/breaking-news"})
+	if err != nil || resp.Status != 200 || strings.Count(resp.Body, `"commentId"`) != 3 {
+		t.Errorf("GET without a token: %d %s (%v); want the three comments", resp.Status, resp.Body, err)
+	}
+}
