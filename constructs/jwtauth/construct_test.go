@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cdkassertions "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/assertions"
@@ -59,20 +62,26 @@ func TestTheAuthorizerGuardsTheMethod(t *testing.T) {
 	}
 }
 
-// The generated HMAC key carries 256 bits: 43 letters and digits for
-// HS256, 86 for HS512 (RFC 7518 §3.2).
+// The generated HMAC key carries 512 bits, 86 letters and digits, enough
+// for HS512 (RFC 7518 §3.2), whatever the algorithms: a change of
+// Algorithms must not change GenerateSecretString, which makes
+// CloudFormation generate a new key and breaks every token. It is retained.
 func TestTheGeneratedSecretCarriesTheHashsBits(t *testing.T) {
-	s := assertions.OnlyProperties(t, guarded(t), "AWS::SecretsManager::Secret", nil)["GenerateSecretString"].(map[string]any)
-	if s["PasswordLength"] != 43.0 || s["ExcludePunctuation"] != true {
-		t.Errorf("HS256 secret: %v", s)
+	secret := assertions.Find(guarded(t), "AWS::SecretsManager::Secret", nil)
+	for _, res := range secret {
+		s := res["Properties"].(map[string]any)["GenerateSecretString"].(map[string]any)
+		if s["PasswordLength"] != 86.0 || s["ExcludePunctuation"] != true || res["DeletionPolicy"] != "Retain" {
+			t.Errorf("secret: %s", assertions.JSON(res))
+		}
 	}
 	r, err := assertions.Synth(guardedStack(&jwtauth.Props{GenerateSecret: jsii.Bool(true), Algorithms: jsii.Strings("HS256", "HS512")}),
 		assertions.WithoutValidation())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := assertions.OnlyProperties(t, r, "AWS::SecretsManager::Secret", nil)["GenerateSecretString"].(map[string]any)["PasswordLength"]; got != 86.0 {
-		t.Errorf("HS512 secret length %v, want 86", got)
+	if got := assertions.OnlyProperties(t, r, "AWS::SecretsManager::Secret", nil)["GenerateSecretString"]; assertions.JSON(got) !=
+		assertions.JSON(assertions.OnlyProperties(t, guarded(t), "AWS::SecretsManager::Secret", nil)["GenerateSecretString"]) {
+		t.Errorf("adding HS512 changes GenerateSecretString: %s", assertions.JSON(got))
 	}
 }
 
@@ -124,10 +133,14 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 		props *jwtauth.Props
 		want  string
 	}{
-		"no source":  {&jwtauth.Props{}, "pass exactly one key source"},
-		"two":        {&jwtauth.Props{GenerateSecret: jsii.Bool(true), JwksUrl: jsii.String("https://x/jwks")}, "[Props.GenerateSecret Props.JwksUrl]"},
-		"http jwks":  {&jwtauth.Props{JwksUrl: jsii.String("http://x/jwks")}, "must be an https URL"},
-		"confusion":  {&jwtauth.Props{JwksUrl: jsii.String("https://x/jwks"), Algorithms: jsii.Strings("HS256")}, `"HS256" is not one of`},
+		"no source": {&jwtauth.Props{}, "pass exactly one key source"},
+		"two":       {&jwtauth.Props{GenerateSecret: jsii.Bool(true), JwksUrl: jsii.String("https://x/jwks")}, "[Props.GenerateSecret Props.JwksUrl]"},
+		"http jwks": {&jwtauth.Props{JwksUrl: jsii.String("http://x/jwks"), Issuer: jsii.String("https://x/")}, "must be an https URL"},
+		"confusion": {&jwtauth.Props{JwksUrl: jsii.String("https://x/jwks"), Issuer: jsii.String("https://x/"), Algorithms: jsii.Strings("HS256")},
+			`"HS256" is not one of`},
+		"no issuer": {&jwtauth.Props{JwksUrl: jsii.String("https://x/jwks")}, "Props.Issuer is required with Props.JwksUrl"},
+		"big jwks": {&jwtauth.Props{Jwks: jsii.String(`{"keys":[{"kty":"RSA","n":"` + strings.Repeat("A", 4000) + `","e":"AQAB"}]}`)},
+			"Lambda allows 4 KB in all"},
 		"hmac rs":    {&jwtauth.Props{GenerateSecret: jsii.Bool(true), Algorithms: jsii.Strings("RS256")}, `"RS256" is not one of`},
 		"none":       {&jwtauth.Props{GenerateSecret: jsii.Bool(true), Algorithms: jsii.Strings("none")}, `"none" is not one of`},
 		"bad inline": {&jwtauth.Props{Jwks: jsii.String(`{"keys":[]}`)}, "JWKS must be a JWKS"},
@@ -141,5 +154,36 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
 			assertions.PanicsWith(t, func() { jwtauth.NewJwtAuthorizer(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
+	}
+}
+
+// An existing secret imported by name is granted with the six characters
+// Secrets Manager appends to its ARN; one encrypted with a customer-managed
+// key also gets kms:Decrypt, through Secrets Manager only.
+func TestAnExistingSecretIsReadable(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: env})
+	byName := jwtauth.NewJwtAuthorizer(stack, "ByName", &jwtauth.Props{ExistingSecret: awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("N"),
+		jsii.String("token-key"))})
+	key := awskms.Key_FromKeyArn(stack, jsii.String("K"), jsii.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"))
+	withKey := jwtauth.NewJwtAuthorizer(stack, "WithKey", &jwtauth.Props{ExistingSecret: awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String("F"),
+		&awssecretsmanager.SecretAttributes{
+			SecretCompleteArn: jsii.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:token-key-AbCdEf"), EncryptionKey: key,
+		})})
+	for _, a := range []*jwtauth.JwtAuthorizer{byName, withKey} {
+		api := awsapigateway.NewRestApi(stack, jsii.String("Api"+*a.Node().Id()), &awsapigateway.RestApiProps{CloudWatchRole: jsii.Bool(false)})
+		api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), a.MethodOptions())
+	}
+	tpl := cdkassertions.Template_FromStack(stack, nil)
+	policies := assertions.JSON(tpl.FindResources(jsii.String("AWS::IAM::Policy"), nil))
+	for _, want := range []string{
+		`":secretsmanager:us-east-1:",{"Ref":"AWS::AccountId"},":secret:token-key-??????"`,
+		`"Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:token-key-AbCdEf"`,
+		`{"Action":"kms:Decrypt","Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}},"Effect":"Allow",` +
+			`"Resource":"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}`,
+	} {
+		if !strings.Contains(policies, want) {
+			t.Errorf("policies lack %s:\n%s", want, policies)
+		}
 	}
 }

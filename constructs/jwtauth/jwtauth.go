@@ -63,6 +63,7 @@ func NewJwtAuthorizer(scope constructs.Construct, id string, props *Props) *JwtA
 			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 				ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false), PasswordLength: jsii.Number(float64(cfg.secretLength)),
 			},
+			RemovalPolicy: cfg.removal,
 		})
 		a.Secret = a.GeneratedSecret
 		nag.Suppress(a.GeneratedSecret, "AwsSolutions-SMG4",
@@ -77,11 +78,7 @@ func NewJwtAuthorizer(scope constructs.Construct, id string, props *Props) *JwtA
 		Environment: &env,
 	})
 	if a.Secret != nil {
-		// GetSecretValue alone on this one secret (Secret.GrantRead would add
-		// DescribeSecret).
-		a.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{a.Secret.SecretArn()},
-		}))
+		a.grantRead()
 	}
 	a.Authorizer = awsapigateway.NewTokenAuthorizer(a.Construct, jsii.String("Authorizer"), &awsapigateway.TokenAuthorizerProps{
 		Handler:         a.Function.Function,
@@ -90,6 +87,30 @@ func NewJwtAuthorizer(scope constructs.Construct, id string, props *Props) *JwtA
 		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(cfg.ttl)),
 	})
 	return a
+}
+
+// grantRead lets the function read the secret's value, and nothing else:
+// GetSecretValue alone (Secret.GrantRead would add DescribeSecret) on the
+// secret's full ARN, or on its ARN and the six random characters Secrets
+// Manager appends when the secret was imported by name ("Grant
+// permission to a secret": the wildcard -??????), and kms:Decrypt through
+// Secrets Manager when a customer-managed key encrypts it ("Secret
+// encryption and decryption in AWS Secrets Manager").
+func (a *JwtAuthorizer) grantRead() {
+	arn := a.Secret.SecretFullArn()
+	if arn == nil {
+		arn = jsii.String(*a.Secret.SecretArn() + "-??????")
+	}
+	a.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: &[]*string{arn},
+	}))
+	if key := a.Secret.EncryptionKey(); key != nil {
+		region := awscdk.Stack_Of(a.Construct).Region()
+		a.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("kms:Decrypt"), Resources: &[]*string{key.KeyArn()},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + *region + ".amazonaws.com"}},
+		}))
+	}
 }
 
 // MethodOptions authorize a method with this authorizer: pass them to a

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 
+	"github.com/blueprints-cdk/blueprints/internal/defaults"
 	contract "github.com/blueprints-cdk/blueprints/internal/jwtauth"
 	"github.com/blueprints-cdk/blueprints/internal/ptr"
 )
@@ -44,11 +45,19 @@ type Props struct {
 	// ExistingSecret holds the HMAC key (its SecretString). Mutually
 	// exclusive with the other key sources.
 	ExistingSecret awssecretsmanager.ISecret
-	// GenerateSecret creates the HMAC key: random letters and digits, as
-	// many as the strongest of Algorithms needs to carry as many bits as
-	// its hash (RFC 7518 §3.2). Mutually exclusive with the other key
-	// sources.
+	// GenerateSecret creates the HMAC key: 86 random letters and digits,
+	// 512 bits, enough for HS512 (RFC 7518 §3.2: a key as long as the hash),
+	// whatever Algorithms says, so that changing Algorithms does not make
+	// CloudFormation generate a new key. Mutually exclusive with the other
+	// key sources.
 	GenerateSecret *bool
+	// RemovalPolicy of the generated secret. Default: RETAIN.
+	RemovalPolicy *awscdk.RemovalPolicy
+	// KeyRefresh is how long the function keeps the keys it read (the
+	// secret, or a JWKS URL's) before reading them again: a rotated or
+	// revoked key takes effect within it. From 30 s to 24 h. Default: 15
+	// minutes.
+	KeyRefresh awscdk.Duration
 	// JwksUrl is an issuer's JWKS (Cognito, Auth0, any OIDC issuer), fetched
 	// and cached; an unknown kid fetches it again, at most every 30 s.
 	JwksUrl *string //nolint:revive // the CDK Go bindings' casing
@@ -59,8 +68,11 @@ type Props struct {
 	// RS*, PS*, ES* or EdDSA for a JWKS. "none" is never accepted. Default:
 	// HS256 for a secret, RS256 for a JWKS.
 	Algorithms *[]*string
-	// Issuer and Audience, when set, must be the token's iss and among its aud.
-	Issuer   *string
+	// Issuer, required with JwksUrl, must be the token's iss: a JWKS
+	// verifies whatever its issuer signed (RFC 8725 §3.8).
+	Issuer *string
+	// Audience, when set, must be among the token's aud. Set it when the
+	// issuer signs tokens for other APIs too (RFC 8725 §3.9).
 	Audience *string
 	// Leeway is the clock skew allowed on exp and nbf. Default: 60 s.
 	Leeway awscdk.Duration
@@ -82,6 +94,7 @@ type Props struct {
 type config struct {
 	existingSecret awssecretsmanager.ISecret
 	generate       bool
+	removal        awscdk.RemovalPolicy
 	source         string
 	env            map[string]string
 	ttl            float64
@@ -113,6 +126,9 @@ func resolve(p *Props) (*config, error) {
 	case p.JwksUrl != nil:
 		c.source = contract.KeySourceJwksURL
 		env[contract.EnvJwksURL] = *p.JwksUrl
+		if p.Issuer == nil {
+			return nil, fmt.Errorf("Props.Issuer is required with Props.JwksUrl: a JWKS verifies whatever its issuer signed, for any relying party")
+		}
 	default:
 		c.source = contract.KeySourceJwks
 		env[contract.EnvJwks] = *p.Jwks
@@ -137,6 +153,9 @@ func resolve(p *Props) (*config, error) {
 	if p.ScopeClaim != nil {
 		env[contract.EnvScopeClaim] = *p.ScopeClaim
 	}
+	if p.KeyRefresh != nil {
+		env[contract.EnvRefresh] = strconv.Itoa(int(*p.KeyRefresh.ToSeconds(nil))) + "s"
+	}
 	if p.Rules != nil {
 		b, err := json.Marshal(*p.Rules)
 		if err != nil {
@@ -151,8 +170,18 @@ func resolve(p *Props) (*config, error) {
 	}
 	if c.source == contract.KeySourceSecret {
 		delete(env, contract.EnvSecretArn) // set to the secret's ARN by the construct
-		c.secretLength = secretLength(algs)
+		c.secretLength = secretLength([]string{"HS512"})
 	}
+	// Lambda's environment is at most 4 KB, keys and values together
+	// ("Lambda quotas"); an inline JWKS or a long rule table can exceed it.
+	size := 0
+	for k, v := range env {
+		size += len(k) + len(v)
+	}
+	if size > 3500 {
+		return nil, fmt.Errorf("Props.Jwks and Props.Rules make a %d-byte environment; Lambda allows 4 KB in all: serve the JWKS from Props.JwksUrl", size)
+	}
+	c.removal = defaults.RemovalPolicy(p.RemovalPolicy)
 	c.env = env
 	c.ttl = DefaultCacheTtlSeconds
 	if p.CacheTtl != nil {

@@ -63,7 +63,9 @@ const (
 	// DefaultScopeClaim is OAuth 2.0's (RFC 8693 §4.2: a space-separated
 	// string); an array of strings is accepted too.
 	DefaultScopeClaim = "scope"
-	// DefaultMaxSubject bounds a sub that reaches an execute-api resource.
+	// DefaultMaxSubject bounds a sub that reaches an execute-api resource
+	// (at most 256: a policy's resource ARN is at most 512 characters, "Output
+	// from an API Gateway Lambda authorizer").
 	DefaultMaxSubject = 128
 )
 
@@ -173,7 +175,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		name     string
 		into     *int
 		min, max int
-	}{{EnvMaxToken, &c.MaxTokenBytes, 256, 10240}, {EnvSubjectMax, &c.MaxSubject, 1, 1024}} {
+	}{{EnvMaxToken, &c.MaxTokenBytes, 256, 10240}, {EnvSubjectMax, &c.MaxSubject, 1, 256}} {
 		if v := getenv(n.name); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i < n.min || i > n.max {

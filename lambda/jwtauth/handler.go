@@ -257,10 +257,11 @@ func bearer(authorization string, max int) (string, bool) {
 // arn:partition:execute-api:region:account:apiId/stage/METHOD/path ("Input
 // to an API Gateway Lambda authorizer"; "Control access to an API with IAM
 // permissions" for the resource format). Stage names are letters, digits,
-// hyphens and underscores (CreateStage); the path has no whitespace or
-// control character.
+// hyphens and underscores (CreateStage). The policy depends on the stage's
+// ARN alone, so the method and path after it are not parsed: whether API
+// Gateway sends the path percent-decoded is not documented.
 var methodArn = regexp.MustCompile(
-	`^(arn:aws(?:-[a-z]+)*:execute-api:[a-z]{2,8}(?:-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:[A-Za-z0-9]{1,64}/[A-Za-z0-9_-]{1,128})/[A-Z]{1,16}/[^\s\x00-\x1f\x7f]*$`)
+	`^(arn:aws(?:-[a-z]+)*:execute-api:[a-z]{2,8}(?:-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:[A-Za-z0-9]{1,64}/[A-Za-z0-9_-]{1,128})/[A-Z]{1,16}/`)
 
 // parseMethodArn is the ARN of the request's stage,
 // arn:partition:execute-api:region:account:apiId/stage.
