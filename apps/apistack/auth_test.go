@@ -19,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/assertions/local"
 )
@@ -71,14 +75,17 @@ func guardedAPI(t *testing.T) *local.RestAPI {
 	}
 	secret := assertions.OnlyLogicalID(t, r, "AWS::SecretsManager::Secret", map[string]any{"Description": "HMAC key of the JWT authorizer Auth"})
 	refs[secret] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:token-key-AbCdEf"
-	fn := ""
+	dirs := map[string]string{}
 	for id, f := range assertions.Find(r, "AWS::Lambda::Function", nil) {
-		if strings.Contains(assertions.JSON(f["Properties"].(map[string]any)["Environment"]), `"KEY_SOURCE"`) {
-			fn = id
+		switch f["Properties"].(map[string]any)["Description"] {
+		case "JWT authorizer Auth":
+			dirs[id] = "lambda/jwtauth"
+		case "Looks up redirects":
+			dirs[id] = "lambda/redirect"
 		}
 	}
-	functions := local.StartFunctionsEnv(t, r.JSON, map[string]string{fn: "lambda/jwtauth"}, refs,
-		map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": secretsManager(t)})
+	functions := local.StartFunctionsEnv(t, r.JSON, dirs, refs,
+		map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": secretsManager(t), "AWS_ENDPOINT_URL_DYNAMODB": d.Endpoint})
 	return &local.RestAPI{Template: r.JSON, Refs: refs, Velocity: v, Backend: d, Functions: functions}
 }
 
@@ -129,5 +136,29 @@ func TestPostingACommentNeedsAToken(t *testing.T) {
 	resp, err = api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: "/comments/breaking-news"})
 	if err != nil || resp.Status != 200 || strings.Count(resp.Body, `"commentId"`) != 3 {
 		t.Errorf("GET without a token: %d %s (%v); want the three comments", resp.Status, resp.Body, err)
+	}
+}
+
+// GET /r/{slug}, mounted on the same API, redirects from its table.
+func TestTheLinksRouteRedirects(t *testing.T) {
+	api := guardedAPI(t)
+	r := apiStack(t)
+	table := ""
+	for id, res := range assertions.Find(r, "AWS::DynamoDB::Table", nil) {
+		if strings.Contains(assertions.JSON(res["Properties"].(map[string]any)["KeySchema"]), `"slug"`) {
+			table = api.Refs[id]
+		}
+	}
+	backend := api.Backend.(*local.Dynalite)
+	if _, err := backend.Client().PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		"slug": &types.AttributeValueMemberS{Value: "post"}, "location": &types.AttributeValueMemberS{Value: "https://aws.amazon.com/blogs/compute/"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"/r/post": 302, "/r/none": 404} {
+		resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: path})
+		if err != nil || resp.Status != want {
+			t.Errorf("GET %s: %d %v %s (%v)", path, resp.Status, resp.Headers, resp.Body, err)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/constructs/dynamoproxy"
 	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
 	"github.com/blueprints-cdk/blueprints/constructs/jwtauth"
+	"github.com/blueprints-cdk/blueprints/constructs/redirectapi"
 	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
@@ -46,6 +47,8 @@ type ApiStack struct {
 	FrontDoor *frontdoor.FrontDoor
 	// Auth guards POST /comments with JWTs signed by its generated key.
 	Auth *jwtauth.JwtAuthorizer
+	// Links is GET /r/{slug}: redirects from a table.
+	Links *redirectapi.RedirectApi
 }
 
 // NewApiStack builds the sample API stack.
@@ -65,6 +68,7 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	}})
 	s.Comments = newComments(stack, createRole == true || createRole == "true", s.Auth.MethodOptions())
 	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
+	s.Links = redirectapi.NewRedirectApi(stack, "Links", &redirectapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
 	door := &frontdoor.Props{RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn}
 	if door.ExistingWebAclArn == nil {
 		// The largest body the API accepts is a comment's (cookieapi's
