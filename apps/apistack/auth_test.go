@@ -82,6 +82,8 @@ func guardedAPI(t *testing.T) *local.RestAPI {
 			dirs[id] = "lambda/jwtauth"
 		case "Looks up redirects":
 			dirs[id] = "lambda/redirect"
+		case "Orders back end (V2 contract)":
+			dirs[id] = "lambda/orders"
 		}
 	}
 	functions := local.StartFunctionsEnv(t, r.JSON, dirs, refs,
@@ -159,6 +161,22 @@ func TestTheLinksRouteRedirects(t *testing.T) {
 		resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: path})
 		if err != nil || resp.Status != want {
 			t.Errorf("GET %s: %d %v %s (%v)", path, resp.Status, resp.Headers, resp.Body, err)
+		}
+	}
+}
+
+// GET /v1/orders and /v2/orders, mounted on the same API, page and keep
+// V1's contract.
+func TestTheOrdersRoutes(t *testing.T) {
+	api := guardedAPI(t)
+	query := map[string]string{"start": "2015-10-01T00:00:00Z", "end": "2015-10-15T00:00:00Z"}
+	for path, want := range map[string]string{
+		"/v1/orders": `{"errorMessage":"Too many results, try your request with a shorter duration"}`,
+		"/v2/orders": `"nextToken":"MjAxNS0xMC0wNlQwMDowMDowMC4wMDBa"`,
+	} {
+		resp, err := api.Do(context.Background(), local.HTTPRequest{Method: "GET", Path: path, Query: query})
+		if err != nil || resp.Status != 200 || !strings.Contains(resp.Body, want) {
+			t.Errorf("GET %s: %d %s (%v)", path, resp.Status, resp.Body, err)
 		}
 	}
 }

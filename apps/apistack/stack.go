@@ -20,6 +20,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/constructs/jwtauth"
 	"github.com/blueprints-cdk/blueprints/constructs/redirectapi"
 	"github.com/blueprints-cdk/blueprints/constructs/restapi"
+	"github.com/blueprints-cdk/blueprints/constructs/versionedapi"
 )
 
 // CloudWatchRoleContext is the context key that makes ApiStack create the
@@ -49,6 +50,8 @@ type ApiStack struct {
 	Auth *jwtauth.JwtAuthorizer
 	// Links is GET /r/{slug}: redirects from a table.
 	Links *redirectapi.RedirectApi
+	// Orders is GET /v1/orders and /v2/orders: two versions, one back end.
+	Orders *versionedapi.VersionedApi
 }
 
 // NewApiStack builds the sample API stack.
@@ -69,6 +72,7 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 	s.Comments = newComments(stack, createRole == true || createRole == "true", s.Auth.MethodOptions())
 	s.Cookies = cookieapi.NewCookieApi(stack, "Cookies", &cookieapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
 	s.Links = redirectapi.NewRedirectApi(stack, "Links", &redirectapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
+	s.Orders = versionedapi.NewVersionedApi(stack, "Orders", &versionedapi.Props{Api: &restapi.Mount{ExistingRestApi: s.Comments.RestApi}})
 	door := &frontdoor.Props{RestApi: s.Comments.CreatedRestApi, ExistingWebAclArn: props.EdgeWebAclArn}
 	if door.ExistingWebAclArn == nil {
 		// The largest body the API accepts is a comment's (cookieapi's
