@@ -60,6 +60,10 @@ func Snapshot(t testing.TB, r *Result) {
 var (
 	assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
 	assetDir  = regexp.MustCompile(`asset\.[0-9a-zA-Z]+`)
+	// A function's currentVersion is named by a hash of its code and
+	// configuration (aws-cdk-lib, Function.currentVersion): a new build is
+	// a new version, not a new infrastructure.
+	versionHash = regexp.MustCompile(`(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}`)
 )
 
 // Normalize removes what changes without the infrastructure changing: asset
@@ -69,6 +73,7 @@ func Normalize(template map[string]any) any {
 	b, _ := json.Marshal(template)
 	b = assetHash.ReplaceAll(b, []byte("<asset-hash>"))
 	b = assetDir.ReplaceAll(b, []byte("asset.<asset-hash>"))
+	b = versionHash.ReplaceAll(b, []byte("${1}<code-hash>"))
 	var out map[string]any
 	_ = json.Unmarshal(b, &out)
 	deleteKey(out, "Resources", "CDKMetadata")
