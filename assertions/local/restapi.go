@@ -497,6 +497,18 @@ func Substitute(tpl string, vars map[string]any) string {
 // matches no line terminator), or the default one (no pattern).
 func selectResponse(integ map[string]any, subject string) (map[string]any, error) {
 	responses, _ := integ["IntegrationResponses"].([]any)
+	// API Gateway keys a method's integration responses by status code
+	// (PutIntegrationResponse: .../integration/responses/{status_code}): a
+	// template with two of one code deploys only one of them, unpredictably.
+	codes := map[string]bool{}
+	for _, r := range responses {
+		r, _ := r.(map[string]any)
+		code := fmt.Sprint(r["StatusCode"])
+		if codes[code] {
+			return nil, fmt.Errorf("two integration responses with StatusCode %s: API Gateway keeps one of them", code)
+		}
+		codes[code] = true
+	}
 	var def map[string]any
 	for _, r := range responses {
 		r, _ := r.(map[string]any)

@@ -112,8 +112,8 @@ func TestRedirectsEndToEnd(t *testing.T) {
 		if resp.Status != want.status || resp.Headers["Location"] != want.location || resp.Body != "" {
 			t.Errorf("%s: %d %q %q", path, resp.Status, resp.Headers["Location"], resp.Body)
 		}
-		if want.status == 302 && resp.Headers["Cache-Control"] != "no-store" {
-			t.Errorf("%s: Cache-Control %q", path, resp.Headers["Cache-Control"])
+		if cc := map[int]string{302: "no-store", 301: "max-age=86400"}[want.status]; resp.Headers["Cache-Control"] != cc {
+			t.Errorf("%s: Cache-Control %q, want %q", path, resp.Headers["Cache-Control"], cc)
 		}
 		if resp.IntegrationHeaders["X-Amz-Function-Error"] != "" {
 			errorsSeen++
@@ -204,5 +204,25 @@ func TestThePostsErrorTypeStyleStillMaps(t *testing.T) {
 	}
 	if resp.Status != 302 || resp.Headers["Location"] != "https://example.com/" || resp.IntegrationHeaders["X-Amz-Function-Error"] != "Unhandled" {
 		t.Errorf("the post's style: %d %v %v", resp.Status, resp.Headers, resp.IntegrationHeaders)
+	}
+}
+
+// Targets are checked when stored, by NewItem, as when served.
+func TestNewItemRefusesWhatTheApiWouldRefuse(t *testing.T) {
+	item, err := redirectapi.NewItem("docs", "https://example.com/docs", true, nil)
+	if err != nil || item["location"].(*types.AttributeValueMemberS).Value != "https://example.com/docs" {
+		t.Errorf("a valid item: %v %v", item, err)
+	}
+	for _, target := range []string{"javascript:alert(1)", "http://example.com", "https://u:p@example.com", "https://example.com/\r\nX: y",
+		"https://example.com/a b"} {
+		if _, err := redirectapi.NewItem("docs", target, false, nil); err == nil {
+			t.Errorf("%q was accepted", target)
+		}
+	}
+	if _, err := redirectapi.NewItem("<x>", "https://example.com", false, nil); err == nil {
+		t.Error("a bad slug was accepted")
+	}
+	if _, err := redirectapi.NewItem("docs", "https://other.example", false, &redirectapi.Props{AllowedHosts: jsii.Strings("Example.com")}); err == nil {
+		t.Error("a host outside AllowedHosts was accepted")
 	}
 }

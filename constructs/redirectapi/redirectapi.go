@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -97,6 +98,10 @@ func NewRedirectApi(scope constructs.Construct, id string, props *Props) *Redire
 		Timeout: awscdk.Duration_Seconds(jsii.Number(10)),
 	})
 	r.Table.Grant(r.Function.Role, jsii.String("dynamodb:GetItem"))
+	// Table.Grant adds nothing on a customer-managed key.
+	if key := r.Table.EncryptionKey(); key != nil {
+		key.Grant(r.Function.Role, jsii.String("kms:Decrypt"))
+	}
 	r.addRoute(ptr.Or(props.Prefix, "r"), props.MethodOptions)
 	return r
 }
@@ -113,12 +118,17 @@ func NewRedirectApi(scope constructs.Construct, id string, props *Props) *Redire
 const ResponseTemplate = `#set($r = $input.path('$'))` +
 	`#if($r.notFound == true)` +
 	`#set($context.responseOverride.status = 404)` +
-	`#set($context.responseOverride.header.Content-Type = "text/html; charset=utf-8")` + NotFoundPage +
+	`#set($context.responseOverride.header.Content-Type = "text/html; charset=utf-8")` +
+	`#set($context.responseOverride.header.Cache-Control = "no-store")` + NotFoundPage +
 	`#elseif("$!r.location" == "" || "$!r.errorMessage" != "")` +
 	`#set($context.responseOverride.status = 500){"message":"Internal server error"}` +
 	`#elseif($r.permanent == true)` +
 	`#set($context.responseOverride.status = 301)` +
 	`#set($context.responseOverride.header.Location = "$r.location")` +
+	// Browsers keep a 301 without Cache-Control for as long as they like
+	// (RFC 9111 §4.2.2): a day, so that a wrong permanent link can be
+	// taken back.
+	`#set($context.responseOverride.header.Cache-Control = "max-age=86400")` +
 	`#else` +
 	`#set($context.responseOverride.status = 302)` +
 	`#set($context.responseOverride.header.Location = "$r.location")` +
@@ -151,9 +161,9 @@ func (r *RedirectApi) addRoute(prefix string, options *awsapigateway.MethodOptio
 		return &m
 	}
 	opts.MethodResponses = &[]*awsapigateway.MethodResponse{
-		{StatusCode: jsii.String("301"), ResponseParameters: header("Location")},
+		{StatusCode: jsii.String("301"), ResponseParameters: header("Location", "Cache-Control")},
 		{StatusCode: jsii.String("302"), ResponseParameters: header("Location", "Cache-Control")},
-		{StatusCode: jsii.String("404"), ResponseParameters: header("Content-Type")},
+		{StatusCode: jsii.String("404"), ResponseParameters: header("Content-Type", "Cache-Control")},
 		{StatusCode: jsii.String("500")},
 	}
 	opts.RequestParameters = &map[string]*bool{"method.request.path.slug": jsii.Bool(true)}
@@ -209,4 +219,40 @@ func resolve(p *Props) (map[string]*string, *awsdynamodb.TableProps, error) {
 		tp = defaults.TableProps(p.TableProps, redirects.PartitionKey, defaults.RemovalPolicy(p.RemovalPolicy))
 	}
 	return out, tp, nil
+}
+
+// NewItem is the table item of a redirect, checked as the handler checks
+// it when it serves it, with the rules of props (nil for the defaults): a
+// target the API would refuse is refused here, when it is stored.
+func NewItem(slug, target string, permanent bool, props *Props) (map[string]types.AttributeValue, error) {
+	if props == nil {
+		props = &Props{}
+	}
+	env, _, err := resolve(&Props{AllowedSchemes: props.AllowedSchemes, AllowedHosts: props.AllowedHosts})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := redirects.FromEnv(func(k string) string {
+		if k == redirects.EnvTableName {
+			return "table"
+		}
+		if v, ok := env[k]; ok {
+			return *v
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !redirects.ValidSlug(slug) {
+		return nil, fmt.Errorf("slug %q must be 1 to %d letters, digits, _ or -", slug, redirects.MaxSlug)
+	}
+	if err := cfg.CheckTarget(target); err != nil {
+		return nil, fmt.Errorf("target of %s: %w", slug, err)
+	}
+	return map[string]types.AttributeValue{
+		redirects.PartitionKey:       &types.AttributeValueMemberS{Value: slug},
+		redirects.LocationAttribute:  &types.AttributeValueMemberS{Value: target},
+		redirects.PermanentAttribute: &types.AttributeValueMemberBOOL{Value: permanent},
+	}, nil
 }

@@ -144,9 +144,12 @@ func TestV1KeepsItsContract(t *testing.T) {
 			t.Errorf("%s: %d %s", name, resp.Status, resp.Body)
 		}
 	}
-	resp := get(t, a, "/v1/orders", q("2015-10-01T00:00:00Z", "2015-10-15T00:00:00Z"))
-	if resp.Status != 200 || resp.Body != `{"errorMessage":"`+orders.ErrTooManyResultsV1+`"}` {
-		t.Errorf("fourteen days: %d %s", resp.Status, resp.Body)
+	for name, c := range map[string][2]string{"fourteen days": {"2015-10-01T00:00:00Z", "2015-10-15T00:00:00Z"},
+		"two years": {"2014-01-01T00:00:00Z", "2016-01-01T00:00:00Z"}} {
+		resp := get(t, a, "/v1/orders", q(c[0], c[1]))
+		if resp.Status != 200 || resp.Body != `{"errorMessage":"`+orders.ErrTooManyResultsV1+`"}` {
+			t.Errorf("%s: %d %s", name, resp.Status, resp.Body)
+		}
 	}
 	// V1 never reads token: a forged one changes nothing.
 	withToken := q("2015-10-01T00:00:00Z", "2015-10-04T00:00:00Z")

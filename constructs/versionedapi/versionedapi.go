@@ -15,6 +15,7 @@ package versionedapi
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -46,12 +47,17 @@ type Props struct {
 	// results) with 400 and {"message":…} instead of what V1 clients saw:
 	// 200 with {"errorMessage":…}. Default: false.
 	ModernV1Errors *bool
-	// Stages are function aliases, one per stage, selected by the stage
-	// variable StageVariable in the integration URI. On a new API the
-	// construct creates the stages (the first is the API's deployment
-	// stage) and sets the variable; on an existing API it creates the
-	// aliases and their permissions, and the caller sets the variable on
-	// its stages. Default: none (the function's $LATEST, no variable).
+	// Stages are function aliases, one per stage of the same name, selected
+	// by the stage variable StageVariable in the integration URI; each alias
+	// may be invoked by its stage's two routes only. On a new API the
+	// construct creates the stages: the first is the API's deployment stage,
+	// the one Url() and a front door use, so list the public stage first;
+	// the others copy its settings. On an existing API it creates the
+	// aliases and their permissions, and the API's owner sets the variable
+	// to the alias's name on the stage of that name (and redeploys), or
+	// calls answer 500. Every alias points to the function's current
+	// version: a code deploy moves every stage at once. Default: none (the
+	// function's $LATEST, no variable).
 	Stages *[]*string
 	// StageVariable names the stage variable. Default: "lambdaAlias".
 	StageVariable *string
@@ -77,6 +83,7 @@ type config struct {
 	v1, v2, resource, variable string
 	modern                     bool
 	stages                     []string
+	deployOptions              awsapigateway.StageOptions // the caller's, for the extra stages
 }
 
 func resolve(p *Props) (*config, error) {
@@ -92,12 +99,35 @@ func resolve(p *Props) (*config, error) {
 		if len(c.stages) == 0 {
 			return nil, fmt.Errorf("Props.Stages is empty: pass nil for no stage variable")
 		}
+		seen := map[string]bool{}
+		for _, s := range c.stages {
+			// A stage name is an alias name too: letters, digits, - and _,
+			// not only digits (Lambda's CreateAlias).
+			if !aliasName.MatchString(s) || seen[s] {
+				return nil, fmt.Errorf("Props.Stages %v: each must be a distinct alias name (letters, digits, - and _, not only digits)", c.stages)
+			}
+			seen[s] = true
+		}
+		if p.Api != nil && p.Api.RestApiProps != nil {
+			rp := p.Api.RestApiProps
+			if rp.Deploy != nil && !*rp.Deploy {
+				return nil, fmt.Errorf("Props.Stages needs a deployment: Props.Api.RestApiProps.Deploy must not be false")
+			}
+			if rp.DeployOptions != nil {
+				if rp.DeployOptions.StageName != nil {
+					return nil, fmt.Errorf("Props.Stages names the stages: leave Props.Api.RestApiProps.DeployOptions.StageName unset")
+				}
+				c.deployOptions = *rp.DeployOptions
+			}
+		}
 	}
 	if c.v2 == "" || c.resource == "" || c.v1 == c.v2 {
 		return nil, fmt.Errorf("Props.V2Path and Props.ResourcePath must be set, and Props.V1Path differ from Props.V2Path")
 	}
 	return c, nil
 }
+
+var aliasName = regexp.MustCompile(`^[A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*$`)
 
 // NewVersionedApi builds the two versions. It panics with a message naming
 // the props at fault when they are invalid.
@@ -182,10 +212,19 @@ func v1Templates(modern bool) (ok, errs string) {
 	}
 	ok = `#set($next = "$!input.path('$.nextToken')")` + failed +
 		`#elseif($next != "")` + status + tooMany + `#{else}$input.json('$.orders')#end`
+	// The error response's own code is 400 (a method's integration responses
+	// are keyed by status code, and 200 is the success's); V1's answers
+	// override it.
+	legacy := `#set($context.responseOverride.status = 200)`
+	if modern {
+		legacy = ""
+	}
 	errs = `#set($m = "$!input.path('$.errorMessage')")` +
-		// V1 answered an empty range with [].
-		`#if($m == "` + orders.ErrEndNotAfterStart + `")[]` +
-		`#elseif($m.startsWith("Invalid parameter"))` + status + clientError +
+		// V1 answered an empty range with [], and any long range with "Too
+		// many results".
+		`#if($m == "` + orders.ErrEndNotAfterStart + `")#set($context.responseOverride.status = 200)[]` +
+		`#elseif($m == "` + orders.ErrRangeTooLong + `")` + legacy + tooMany +
+		`#elseif($m.startsWith("Invalid parameter"))` + legacy + clientError +
 		`#{else}#set($context.responseOverride.status = 500){"message":"Internal server error"}#end`
 	return ok, errs
 }
@@ -193,17 +232,20 @@ func v1Templates(modern bool) (ok, errs string) {
 func (v *VersionedApi) addRoute(cfg *config, parent awsapigateway.IResource, v2 bool, validator awsapigateway.RequestValidator,
 	options *awsapigateway.MethodOptions) awsapigateway.Method {
 	// Only the parameters the back end reads, each a JSON string.
-	request := `#set($start = $input.params('start'))#set($end = $input.params('end'))` +
+	// From the query string only: $input.params(name) would also take a
+	// header or path parameter of that name ("Variables for data
+	// transformations", $input.params).
+	request := `#set($q = $input.params().querystring)#set($start = $q.get('start'))#set($end = $q.get('end'))` +
 		`{"start":` + vtl.JSONString("$start") + `,"end":` + vtl.JSONString("$end")
 	if v2 {
-		request += `#set($token = $input.params('token'))#if("$!token" != ""),"token":` + vtl.JSONString("$token") + `#end`
+		request += `#set($token = $q.get('token'))#if("$!token" != ""),"token":` + vtl.JSONString("$token") + `#end`
 	}
 	request += `}`
 	ok, errs := v2Ok, v2Error
 	errStatus := "500"
 	if !v2 {
 		ok, errs = v1Templates(cfg.modern)
-		errStatus = "200"
+		errStatus = "400"
 	}
 	uri := awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(":apigateway:"), awscdk.Aws_REGION(),
@@ -242,6 +284,39 @@ func (v *VersionedApi) addRoute(cfg *config, parent awsapigateway.IResource, v2 
 	return m
 }
 
+// pathParams are a resource path's {parameters}, which an execute-api ARN
+// writes as * (CDK's Method.methodArn does the same).
+var pathParams = regexp.MustCompile(`\{[^}]*\}`)
+
+// addStage is another stage of the API's deployment, with the deployment
+// stage's settings (restapi.New's defaults under the caller's
+// DeployOptions), its own access logs and its alias in the variable.
+func (v *VersionedApi) addStage(cfg *config, name string) awsapigateway.Stage {
+	o := cfg.deployOptions
+	logs := awslogs.NewLogGroup(v.Construct, jsii.String("AccessLogs-"+name), &awslogs.LogGroupProps{Retention: defaults.LogRetention()})
+	or := func(p *float64, d float64) *float64 { return jsii.Number(ptr.Or(p, d)) }
+	level := o.LoggingLevel
+	if level == "" {
+		level = awsapigateway.MethodLoggingLevel_INFO
+	}
+	stage := awsapigateway.NewStage(v.Construct, jsii.String("Stage-"+name), &awsapigateway.StageProps{
+		Deployment: v.CreatedRestApi.LatestDeployment(), StageName: jsii.String(name),
+		Variables:            &map[string]*string{cfg.variable: jsii.String(name)},
+		AccessLogDestination: awsapigateway.NewLogGroupLogDestination(logs),
+		AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(restapi.AccessLogFormat)),
+		TracingEnabled:       jsii.Bool(ptr.Or(o.TracingEnabled, true)), MetricsEnabled: jsii.Bool(ptr.Or(o.MetricsEnabled, true)),
+		LoggingLevel: level, DataTraceEnabled: jsii.Bool(ptr.Or(o.DataTraceEnabled, false)),
+		ThrottlingRateLimit: or(o.ThrottlingRateLimit, restapi.ThrottlingRateLimit), ThrottlingBurstLimit: or(o.ThrottlingBurstLimit, restapi.ThrottlingBurstLimit),
+	})
+	// Execution logging needs the account's CloudWatch role first.
+	if v.Account != nil {
+		stage.Node().AddDependency(v.Account)
+	}
+	nag.Suppress(stage, "AwsSolutions-APIG3",
+		"A web ACL is attached by the caller (constructs/frontdoor puts CloudFront and WAF in front of this API)")
+	return stage
+}
+
 // qualifier is the integration URI's alias part: the stage variable, when
 // there are stages ("Using API Gateway stage variables to manage Lambda
 // functions": functions/<arn>:${stageVariables.<name>}/invocations).
@@ -264,22 +339,12 @@ func (v *VersionedApi) addAliases(cfg *config, ownAPI bool) {
 		for _, m := range []awsapigateway.Method{v.V1, v.V2} {
 			alias.AddPermission(jsii.String("Invoke"+*m.Node().Addr()), &awslambda.Permission{
 				Principal: awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
-				SourceArn: v.RestApi.ArnForExecuteApi(m.HttpMethod(), jsii.String(*m.Resource().Path()), jsii.String(name)),
+				SourceArn: v.RestApi.ArnForExecuteApi(m.HttpMethod(), jsii.String(pathParams.ReplaceAllString(*m.Resource().Path(), "*")),
+					jsii.String(name)),
 			})
 		}
 		if ownAPI && i > 0 {
-			logs := awslogs.NewLogGroup(v.Construct, jsii.String("AccessLogs-"+name), &awslogs.LogGroupProps{Retention: defaults.LogRetention()})
-			v.Stages[name] = awsapigateway.NewStage(v.Construct, jsii.String("Stage-"+name), &awsapigateway.StageProps{
-				Deployment: v.CreatedRestApi.LatestDeployment(), StageName: jsii.String(name),
-				Variables:            &map[string]*string{cfg.variable: jsii.String(name)},
-				AccessLogDestination: awsapigateway.NewLogGroupLogDestination(logs),
-				AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(restapi.AccessLogFormat)),
-				TracingEnabled:       jsii.Bool(true), MetricsEnabled: jsii.Bool(true), LoggingLevel: awsapigateway.MethodLoggingLevel_INFO,
-				DataTraceEnabled: jsii.Bool(false), ThrottlingRateLimit: jsii.Number(restapi.ThrottlingRateLimit),
-				ThrottlingBurstLimit: jsii.Number(restapi.ThrottlingBurstLimit),
-			})
-			nag.Suppress(v.Stages[name], "AwsSolutions-APIG3",
-				"A web ACL is attached by the caller (constructs/frontdoor puts CloudFront and WAF in front of this API)")
+			v.Stages[name] = v.addStage(cfg, name)
 		}
 	}
 }

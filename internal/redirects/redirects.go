@@ -1,7 +1,7 @@
 // Package redirects is the contract between constructs/redirectapi and its
 // handler, lambda/redirect: the environment, the table's attributes, and
 // the rules for slugs and targets, which the handler applies when it serves
-// a redirect and Put applies when one is stored.
+// a redirect and redirectapi.NewItem when one is stored.
 package redirects
 
 import (
@@ -63,7 +63,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if v := getenv(EnvAllowedHosts); v != "" {
-		c.Hosts = strings.Split(v, ",")
+		c.Hosts = strings.Split(strings.ToLower(v), ",")
 		for _, h := range c.Hosts {
 			if h == "" || strings.ContainsAny(h, "/:@ ") {
 				errs = append(errs, fmt.Errorf("%s: %q must be a host name", EnvAllowedHosts, h))
@@ -75,15 +75,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 // CheckTarget refuses a target the API must never redirect to: a scheme
 // not allowed (javascript:, data:, or http when only https is), a host not
-// allowed, credentials in the URL, or a control character (CR/LF would
-// split the Location header).
+// allowed, credentials in the URL, or a byte outside printable ASCII (a
+// Location is a URI, RFC 3986: spaces, quotes and non-ASCII are
+// percent-encoded, and CR/LF would split the header).
 func (c Config) CheckTarget(target string) error {
 	if len(target) == 0 || len(target) > 2048 {
 		return errors.New("the target must be 1 to 2048 bytes")
 	}
-	for _, r := range target {
-		if r < 0x20 || r == 0x7f {
-			return errors.New("the target holds a control character")
+	for i := 0; i < len(target); i++ {
+		if target[i] < 0x21 || target[i] > 0x7e {
+			return errors.New("the target holds a byte that is not printable ASCII: percent-encode it")
 		}
 	}
 	u, err := url.Parse(target)

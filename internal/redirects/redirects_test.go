@@ -11,12 +11,17 @@ func TestTargets(t *testing.T) {
 		"https://example.com/a?b=c": true, "HTTPS://example.com": true,
 		"javascript:alert(1)": false, "http://example.com": false, "https://u:p@x.example": false, "https://x.example/\r\nSet-Cookie: a=b": false,
 		"//example.com": false, "https://": false, "": false, "data:text/html,x": false, "https://x.example/" + strings.Repeat("a", 2048): false,
+		"https://x.example/a b": false, "https://x.example/\u0085": false, "https://x.example/é": false, "https://x.example/%C3%A9": true,
 	} {
 		if err := c.CheckTarget(target); (err == nil) != ok {
 			t.Errorf("%q: %v, want ok=%v", target, err, ok)
 		}
 	}
-	hosts := Config{Schemes: []string{"https"}, Hosts: []string{"example.com"}}
+	env := map[string]string{EnvTableName: "t", EnvAllowedHosts: "Example.COM"}
+	hosts, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	if hosts.CheckTarget("https://example.com/x") != nil || hosts.CheckTarget("https://evil.example/x") == nil {
 		t.Error("allowed hosts")
 	}

@@ -38,7 +38,11 @@ var Conflict = ClientError{
 //
 // The 4xx response sets its status once, at the end of each branch:
 // "Overrides are final" ("Override your API's request and response
-// parameters and status codes for REST APIs").
+// parameters and status codes for REST APIs"). Each integration response
+// has its own status code (the 4xx one 429, overridden), since API Gateway
+// keys a method's integration responses by status code
+// (PutIntegrationResponse, .../integration/responses/{status_code}): two
+// with one code would leave one of them.
 func Responses(ok *awsapigateway.IntegrationResponse, prelude string, clientErrors ...ClientError) *[]*awsapigateway.IntegrationResponse {
 	tpl := prelude + `#set($type = "$!input.path('$.__type')")` +
 		`#if($type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("ThrottlingException") || ` +
@@ -47,12 +51,12 @@ func Responses(ok *awsapigateway.IntegrationResponse, prelude string, clientErro
 	for _, e := range clientErrors {
 		tpl += fmt.Sprintf(`#elseif(%s)#set($context.responseOverride.status = %d){"message":%s}`, e.Condition, e.Status, messageVTL(e.Message))
 	}
-	tpl += `#{else}{"message":"Internal server error"}#end`
+	tpl += `#{else}#set($context.responseOverride.status = 500){"message":"Internal server error"}#end`
 	return &[]*awsapigateway.IntegrationResponse{
 		ok,
 		{
 			SelectionPattern:  jsii.String(`4\d{2}`),
-			StatusCode:        jsii.String("500"),
+			StatusCode:        jsii.String("429"),
 			ResponseTemplates: &map[string]*string{"application/json": jsii.String(tpl)},
 		},
 		{
