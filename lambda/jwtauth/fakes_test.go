@@ -5,7 +5,6 @@ package main
 // (request serialization and signing are real) and net/http for the JWKS.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/blueprints-cdk/blueprints/assertions/local"
 	"github.com/blueprints-cdk/blueprints/internal/jwtauth"
 )
 
@@ -198,22 +198,7 @@ func (c *clock) advance(d time.Duration) {
 }
 
 // logBuffer collects a handler's log lines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer = local.LogBuffer
 
 // config is the contract's configuration for env (name, value, …) through
 // jwtauth.FromEnv, with the tests' issuer and audience.

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,23 +35,8 @@ const (
 	testID = "a1b2c3d4e5" // the API id in the requests
 )
 
-// logBuffer collects a handler's log lines; the workers log concurrently.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuffer collects a handler's log lines.
+type logBuffer = local.LogBuffer
 
 // chat is a connections table on dynalite, a fake @connections API, and
 // the environment the construct would set, pointed at both.
