@@ -18,7 +18,7 @@ CDK := cdk --no-notices
 LINT := $(TOOLS)/bin/golangci-lint
 STACK ?= ApiStack
 
-.PHONY: all tools synth test snapshots deploy diff lint clean bench
+.PHONY: all tools synth test snapshots deploy diff lint clean bench release-check
 
 all: test synth
 
@@ -58,6 +58,11 @@ bench: tools
 	CDK_VALIDATION=false go test -run '^$$' -bench . ./apps/chatstack
 	.ci/bench-synth
 	.ci/bench-init
+
+# Whether this tree is ready to be tagged VERSION (default: the newest
+# version heading of CHANGELOG.md): see .ci/release-check.
+release-check: tools
+	.ci/release-check
 
 # Needs AWS credentials and a bootstrapped account (`cdk bootstrap`).
 deploy: tools
