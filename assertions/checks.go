@@ -19,6 +19,7 @@ type Finding struct {
 	Message string
 }
 
+// String is the finding as a report line: the rule, where, and why.
 func (f Finding) String() string { return fmt.Sprintf("%s at %s: %s", f.Rule, f.Where, f.Message) }
 
 func report(t testing.TB, check string, findings []Finding) {
