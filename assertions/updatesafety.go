@@ -1,17 +1,21 @@
 package assertions
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/blueprints-cdk/blueprints/internal/module"
@@ -117,25 +121,78 @@ func Replacements(before, after *Result) ([]Replacement, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, self, _, _ := runtime.Caller(0)
-	cmd, err := module.NodeCommand(filepath.Join(filepath.Dir(self), "updatesafety.js"), "@aws-cdk/cloudformation-diff")
+	out, err := analyser.ask(in)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("updatesafety.js: %w: %s", err, stderr.String())
-	}
 	var res struct {
 		Resources []Replacement `json:"resources"`
+		Error     string        `json:"error"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		return nil, fmt.Errorf("updatesafety.js output: %w", err)
 	}
+	if res.Error != "" {
+		return nil, fmt.Errorf("updatesafety.js: %s", res.Error)
+	}
 	return res.Resources, nil
+}
+
+// analyser is the test process's one updatesafety.js: it loads the
+// resource specification once, and answers a line per request.
+var analyser nodeLines
+
+// nodeLines is a Node script that answers one JSON line per request line;
+// it starts on the first request, again if it died, and ends with the test
+// process (its stdin closes).
+type nodeLines struct {
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr *bytes.Buffer
+}
+
+func (n *nodeLines) ask(request []byte) ([]byte, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil {
+		_, self, _, _ := runtime.Caller(0)
+		cmd, err := module.NodeCommand(filepath.Join(filepath.Dir(self), "updatesafety.js"), "@aws-cdk/cloudformation-diff")
+		if err != nil {
+			return nil, err
+		}
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		n.stderr = &bytes.Buffer{}
+		cmd.Stderr = n.stderr
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		n.cmd, n.stdin, n.stdout = cmd, stdin, bufio.NewReaderSize(stdout, 1<<20)
+	}
+	line, err := n.write(request)
+	if err != nil {
+		_ = n.cmd.Process.Kill()
+		_ = n.cmd.Wait()
+		why := fmt.Errorf("updatesafety.js: %w: %s", err, n.stderr.String())
+		n.cmd = nil
+		return nil, why
+	}
+	return line, nil
+}
+
+func (n *nodeLines) write(request []byte) ([]byte, error) {
+	if _, err := n.stdin.Write(append(request, '\n')); err != nil {
+		return nil, err
+	}
+	return n.stdout.ReadBytes('\n')
 }
 
 // UpdateSafetyFindings compares what the change replaces with the allowed

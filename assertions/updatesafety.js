@@ -1,8 +1,8 @@
 // Update safety, for updatesafety.go: which resources the next deployment of
-// a stack would replace, by either of two routes. It reads one JSON object
-// {"before": template, "after": template} on stdin and writes
-// {"resources": [{"logicalId", "type", "route", "impact", "paths", "detail"}]},
-// one entry per resource and route.
+// a stack would replace, by either of two routes. It reads JSON objects
+// {"before": template, "after": template}, one per line, on stdin and writes
+// for each a line {"resources": [{"logicalId", "type", "route", "impact",
+// "paths", "detail"}]} (one entry per resource and route), or {"error": …}.
 //
 // Route "diff": the template text changed in a property that requires
 // replacement. The resource-level impact is @aws-cdk/cloudformation-diff's
@@ -253,9 +253,24 @@ function analyse(before, after) {
   return [...result.values()].sort((a, b) => `${a.logicalId} ${a.route}`.localeCompare(`${b.logicalId} ${b.route}`));
 }
 
+// One request per line, one answer per line, until stdin closes: a test
+// process keeps one analyser, so the resource specification is loaded once.
 let input = '';
-process.stdin.on('data', (d) => { input += d; });
-process.stdin.on('end', () => {
-  const { before, after } = JSON.parse(input);
-  process.stdout.write(JSON.stringify({ resources: analyse(before, after) }));
+process.stdin.on('data', (d) => {
+  input += d;
+  let nl;
+  while ((nl = input.indexOf('\n')) >= 0) {
+    const line = input.slice(0, nl);
+    input = input.slice(nl + 1);
+    if (line.trim() === '') continue;
+    let answer;
+    try {
+      const { before, after } = JSON.parse(line);
+      answer = { resources: analyse(before, after) };
+    } catch (e) {
+      answer = { error: String(e && e.stack || e) };
+    }
+    process.stdout.write(JSON.stringify(answer) + '\n');
+  }
 });
+process.stdin.on('end', () => process.exit(0));
