@@ -13,7 +13,8 @@ import (
 )
 
 // Every exported name of a public package (what pkg.go.dev shows an
-// importer: constructs/..., assertions/...) has a doc comment, and every
+// importer: constructs/..., assertions/..., the sample stacks in apps/) has
+// a doc comment, and every
 // package a doc comment that opens with what it is, as go doc renders it.
 func TestEveryPublicNameHasADocComment(t *testing.T) {
 	root, err := Root()
@@ -21,7 +22,7 @@ func TestEveryPublicNameHasADocComment(t *testing.T) {
 		t.Fatal(err)
 	}
 	dirs := map[string]bool{}
-	for _, top := range []string{"constructs", "assertions"} {
+	for _, top := range []string{"constructs", "assertions", "apps"} {
 		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -94,6 +95,11 @@ func TestEveryPublicNameHasADocComment(t *testing.T) {
 			}
 			for _, m := range ty.Methods {
 				missing("method", ty.Name+"."+m.Name, m.Doc)
+			}
+			for _, v := range ty.Vars {
+				for _, n := range v.Names {
+					missing("var", n, v.Doc+constDoc(v.Decl, n))
+				}
 			}
 			for _, c := range ty.Consts {
 				for _, n := range c.Names {
