@@ -1,4 +1,6 @@
-// Package apistack is the ApiStack sample: one REST API that hosts the
+// Package apistack is the ApiStack sample: one REST API with the library's API constructs, behind the front door.
+//
+// It is the ApiStack sample: one REST API that hosts the
 // Comments API (dynamoproxy) and the cookie routes (cookieapi), behind the
 // secured front door (frontdoor, Header mode): CloudFront with an edge web
 // ACL, and a regional web ACL that lets only CloudFront reach the stage.

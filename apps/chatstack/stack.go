@@ -1,4 +1,6 @@
-// Package chatstack is the ChatStack sample: the chat room of "Announcing
+// Package chatstack is the ChatStack sample: the WebSocket chat room of the post, deployed as it is.
+//
+// It is the ChatStack sample: the chat room of "Announcing
 // WebSocket APIs in Amazon API Gateway" (constructs/wschat), public as in
 // the post, with its wss:// URL and @connections callback URL as outputs.
 //

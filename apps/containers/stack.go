@@ -1,4 +1,6 @@
-// Package containers is the ContainersStack sample: a VPC across two
+// Package containers is the ContainersStack sample: Go microservices on Spot capacity behind one load balancer.
+//
+// It is the ContainersStack sample: a VPC across two
 // Availability Zones, an ECS cluster of Spot instances
 // (constructs/spotcluster: an Auto Scaling group capacity provider, or the
 // post's Spot Fleet), and two services of the sample microservice

@@ -1,4 +1,6 @@
-// Package albservice runs several ECS services behind one Application Load
+// Package albservice runs ECS services behind one Application Load Balancer, routed by path.
+//
+// It runs several ECS services behind one Application Load
 // Balancer with path-based routing: the architecture of "Run Containerized
 // Microservices with Amazon EC2 Container Service and Application Load
 // Balancer" (a monolith's /orders and /inventory split into two services),

@@ -1,4 +1,6 @@
-// Package cookieapi is a REST API that sets cookies from Go Lambda functions,
+// Package cookieapi sets cookies from Go Lambda functions behind a REST API.
+//
+// It is a REST API that sets cookies from Go Lambda functions,
 // in the two styles of two AWS Compute Blog posts:
 //
 //   - GET /cookie ("Simply Serverless: Using AWS Lambda to Expose Custom

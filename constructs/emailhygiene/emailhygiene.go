@@ -1,4 +1,6 @@
-// Package emailhygiene keeps an email database healthy: SES publishes bounce,
+// Package emailhygiene keeps an email database healthy: it disables the addresses SES reports as bouncing or complaining.
+//
+// It keeps an email database healthy: SES publishes bounce,
 // complaint and delivery events through a configuration set to an encrypted
 // SNS topic; a Go Lambda (lambda/emailhygiene) keeps one item per address in
 // DynamoDB, and a read-only API answers whether an address may be sent to.

@@ -1,4 +1,6 @@
-// Package frontdoor puts a CloudFront distribution with AWS WAF in front of a
+// Package frontdoor puts CloudFront and AWS WAF in front of a REST API or a load balancer, with a rotating origin key.
+//
+// It puts a CloudFront distribution with AWS WAF in front of a
 // regional REST API stage or an Application Load Balancer, and makes the
 // origin answer only requests that came through CloudFront, by an origin key
 // that rotates without dropping a request. It follows two AWS Compute Blog

@@ -1,4 +1,6 @@
-// Package golambda turns a Go handler under this module's lambda/ folder into
+// Package golambda turns a Go handler of this module's lambda/ folder into a Lambda function, built locally without Docker.
+//
+// It turns a Go handler under this module's lambda/ folder into
 // a Lambda function, built locally with the Go toolchain (no Docker) for
 // provided.al2023 on arm64, with its own log group and a role that may only
 // write those logs and send traces.

@@ -1,4 +1,6 @@
-// Package redirectapi is a redirect API on API Gateway and Lambda, after
+// Package redirectapi answers GET /{prefix}/{slug} with a 302 or 301 from a DynamoDB table.
+//
+// It is a redirect API on API Gateway and Lambda, after
 // "Redirection in a Serverless API with AWS Lambda and Amazon API Gateway":
 // GET /{prefix}/{slug} answers 302 (or 301) with a Location from a DynamoDB
 // table, or a constant 404 page.

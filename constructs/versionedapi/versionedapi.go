@@ -1,4 +1,6 @@
-// Package versionedapi serves two versions of an orders API from one back
+// Package versionedapi serves V1 and V2 of an orders API from one Go function, with V1's contract kept by mapping templates.
+//
+// It serves two versions of an orders API from one back
 // end, after "Using API Gateway mapping templates to handle changes in
 // your back-end APIs" and "Using API Gateway stage variables to manage
 // Lambda functions": /v2/orders speaks the back end's paged contract, and

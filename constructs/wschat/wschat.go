@@ -1,4 +1,6 @@
-// Package wschat is a WebSocket chat room on API Gateway, after "Announcing
+// Package wschat is a WebSocket chat room on API Gateway, with Go handlers and a DynamoDB table of connections.
+//
+// It is a WebSocket chat room on API Gateway, after "Announcing
 // WebSocket APIs in Amazon API Gateway": routes $connect, $disconnect,
 // sendmessage and $default, selected by $request.body.action, each a Lambda
 // proxy integration of the Go handler lambda/wschat; connections in a

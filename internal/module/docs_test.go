@@ -70,6 +70,11 @@ func TestEveryPublicNameHasADocComment(t *testing.T) {
 		if !strings.HasPrefix(d.Doc, "Package "+d.Name+" ") {
 			t.Errorf("%s: the package doc must open with \"Package %s …\": %.60q", rel, d.Name, d.Doc)
 		}
+		// pkg.go.dev lists a package by its first sentence (go/doc's
+		// Synopsis): one short sentence a reader can act on.
+		if syn := d.Synopsis(d.Doc); len(syn) > 200 || !strings.HasSuffix(syn, ".") {
+			t.Errorf("%s: the package doc's first sentence is %d characters (at most 200, ending with a period): %q", rel, len(syn), syn)
+		}
 		missing := func(kind, name, text string) {
 			if ast.IsExported(name) && strings.TrimSpace(text) == "" {
 				t.Errorf("%s: %s %s has no doc comment", rel, kind, name)
