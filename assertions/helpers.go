@@ -3,6 +3,7 @@ package assertions
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -179,4 +180,31 @@ func LogicalID(c constructs.IConstruct) string {
 		el = c.Node().DefaultChild().(awscdk.CfnElement)
 	}
 	return *awscdk.Stack_Of(c).GetLogicalId(el)
+}
+
+// RoleStatements are the statements of every AWS::IAM::Policy that the
+// template attaches to the role with this logical id, in template order of
+// the policies' logical ids.
+func RoleStatements(r *Result, role string) []map[string]any {
+	var out []map[string]any
+	policies := Find(r, "AWS::IAM::Policy", nil)
+	ids := make([]string, 0, len(policies))
+	for id := range policies {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		props, _ := policies[id]["Properties"].(map[string]any)
+		if !strings.Contains(JSON(props["Roles"]), `"`+role+`"`) {
+			continue
+		}
+		doc, _ := props["PolicyDocument"].(map[string]any)
+		statements, _ := doc["Statement"].([]any)
+		for _, st := range statements {
+			if m, ok := st.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

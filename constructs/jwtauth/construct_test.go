@@ -91,17 +91,10 @@ func TestTheOnlyGrantIsGetSecretValueOnTheSecret(t *testing.T) {
 	r := guarded(t)
 	role := assertions.LogicalID(built.Function.Role)
 	var got []string
-	for _, p := range assertions.Find(r, "AWS::IAM::Policy", nil) {
-		props := p["Properties"].(map[string]any)
-		if !strings.Contains(assertions.JSON(props["Roles"]), `"`+role+`"`) {
-			continue
-		}
-		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			st := st.(map[string]any)
-			a := assertions.JSON(st["Action"])
-			if strings.Contains(a, "secretsmanager") {
-				got = append(got, a+" on "+assertions.JSON(st["Resource"]))
-			}
+	for _, st := range assertions.RoleStatements(r, role) {
+		a := assertions.JSON(st["Action"])
+		if strings.Contains(a, "secretsmanager") {
+			got = append(got, a+" on "+assertions.JSON(st["Resource"]))
 		}
 	}
 	want := []string{`"secretsmanager:GetSecretValue" on {"Ref":"` + assertions.LogicalID(built.GeneratedSecret) + `"}`}

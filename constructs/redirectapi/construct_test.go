@@ -153,7 +153,7 @@ func TestFailuresAreJSON500s(t *testing.T) {
 	r := redirectStack(t)
 	fn := assertions.LogicalID(built.Function.Function)
 	refs := map[string]string{assertions.LogicalID(built.Table): "unused"}
-	functions := local.StartFunctionsEnv(t, r.JSON, map[string]string{fn: "constructs/redirectapi/testdata/failing"}, refs, nil)
+	functions := local.StartFunctionsEnv(t, r.JSON, map[string]string{fn: "assertions/local/testdata/failing"}, refs, nil)
 	functions[fn].Timeout = 300 * time.Millisecond
 	api := &local.RestAPI{Template: r.JSON, Refs: refs, Velocity: v, Functions: functions}
 	for _, slug := range []string{"panic", "empty", "slow"} {

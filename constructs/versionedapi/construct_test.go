@@ -166,7 +166,7 @@ func TestV1KeepsItsContract(t *testing.T) {
 // A panic, an error without a message and a function past its timeout are
 // JSON 500s on both versions, never a 200.
 func TestFailuresAreJSON500s(t *testing.T) {
-	a, fn := api(t, "constructs/versionedapi/testdata/failing")
+	a, fn := api(t, "assertions/local/testdata/failing")
 	a.Functions[fn].Timeout = 300 * time.Millisecond
 	for _, start := range []string{"panic", "empty", "slow"} {
 		for _, path := range []string{"/v1/orders", "/v2/orders"} {

@@ -98,29 +98,22 @@ func TestTheConnectionsTable(t *testing.T) {
 func actions(t *testing.T, r *assertions.Result, role string) []string {
 	t.Helper()
 	var out []string
-	for _, p := range assertions.Find(r, "AWS::IAM::Policy", nil) {
-		props := p["Properties"].(map[string]any)
-		if !strings.Contains(assertions.JSON(props["Roles"]), `"`+role+`"`) {
-			continue
+	for _, st := range assertions.RoleStatements(r, role) {
+		acts, ok := st["Action"].([]any)
+		if !ok {
+			acts = []any{st["Action"]}
 		}
-		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			st := st.(map[string]any)
-			acts, ok := st["Action"].([]any)
-			if !ok {
-				acts = []any{st["Action"]}
+		for _, a := range acts {
+			a := a.(string)
+			if strings.HasPrefix(a, "logs:") || strings.HasPrefix(a, "xray:") {
+				continue
 			}
-			for _, a := range acts {
-				a := a.(string)
-				if strings.HasPrefix(a, "logs:") || strings.HasPrefix(a, "xray:") {
-					continue
-				}
-				res := assertions.JSON(st["Resource"])
-				if a == "execute-api:ManageConnections" &&
-					!strings.HasSuffix(res, `"/dev/POST/@connections/*"]]}`) {
-					t.Errorf("%s: ManageConnections on %s, not this stage's @connections", role, res)
-				}
-				out = append(out, a)
+			res := assertions.JSON(st["Resource"])
+			if a == "execute-api:ManageConnections" &&
+				!strings.HasSuffix(res, `"/dev/POST/@connections/*"]]}`) {
+				t.Errorf("%s: ManageConnections on %s, not this stage's @connections", role, res)
 			}
+			out = append(out, a)
 		}
 	}
 	sort.Strings(out)
