@@ -24,7 +24,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -40,7 +39,6 @@ import (
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
 	"github.com/blueprints-cdk/blueprints/internal/alarms"
 	handler "github.com/blueprints-cdk/blueprints/internal/emailhygiene"
-	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // PartitionKey is the table's key: the normalized email address.
@@ -225,17 +223,8 @@ func (e *EmailHygiene) buildTable(c *config) {
 // buildHandler subscribes the Go handler with two dead-letter queues, and
 // gives it exactly the DynamoDB actions it uses.
 func (e *EmailHygiene) buildHandler(c *config) {
-	queue := func(id, what string) awssqs.Queue {
-		q := awssqs.NewQueue(e.Construct, jsii.String(id), &awssqs.QueueProps{
-			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-			EnforceSSL:      jsii.Bool(true),
-			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-		})
-		nag.Suppress(q, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue: "+what)
-		return q
-	}
-	e.SubscriptionDeadLetters = queue("SubscriptionDeadLetters", "the SNS subscription's redrive queue")
-	e.FailedEvents = queue("FailedEvents", "the handler's on-failure destination")
+	e.SubscriptionDeadLetters = alarms.NewDeadLetterQueue(e.Construct, "SubscriptionDeadLetters", "the SNS subscription's redrive queue")
+	e.FailedEvents = alarms.NewDeadLetterQueue(e.Construct, "FailedEvents", "the handler's on-failure destination")
 
 	env := map[string]*string{handler.EnvTableName: e.Table.TableName()}
 	for k, v := range c.env {
@@ -265,50 +254,18 @@ func (e *EmailHygiene) buildHandler(c *config) {
 // buildAlarms makes a message in either dead-letter queue notify Alarms: an
 // undeliverable SNS message or an event the handler failed on is an address
 // whose state may be wrong until someone replays it.
-//
-// ApproximateNumberOfMessagesVisible is "the number of messages available
-// for retrieval from the queue" (Amazon SQS Developer Guide, "Available
-// CloudWatch metrics for Amazon SQS"). SQS reports its metrics for active
-// queues only (same page), so an empty, idle queue may report nothing:
-// missing data is not breaching.
 func (e *EmailHygiene) buildAlarms(c *config) {
-	queues := []struct {
-		id, what string
-		queue    awssqs.Queue
-		alarm    *awscloudwatch.Alarm
-	}{
-		{"SubscriptionDeadLetters", "SNS could not deliver a message to the email-hygiene handler", e.SubscriptionDeadLetters,
-			&e.SubscriptionDeadLettersAlarm},
-		{"FailedEvents", "The email-hygiene handler failed on an event after every retry", e.FailedEvents, &e.FailedEventsAlarm},
-	}
-	var names []string
-	var arns []*string
-	for _, q := range queues {
-		names = append(names, alarms.Name(e.Construct, q.id))
-		arns = append(arns, alarms.Arn(e.Construct, names[len(names)-1]))
-	}
-	e.Alarms = c.existingAlarmTopic
-	if e.Alarms == nil {
-		e.AlarmsKey, e.Alarms = alarms.NewTopic(e.Construct, alarms.TopicProps{
-			KeyID: "AlarmsKey", TopicID: "Alarms",
-			KeyDescription: "Encrypts the email-hygiene alarm topic", DisplayName: "Email hygiene: undelivered or failed SES events",
-			RemovalPolicy: c.removal, Sid: "DeadLetterAlarmsPublish", AlarmArns: arns,
-		})
-	}
-	for i, q := range queues {
-		*q.alarm = awscloudwatch.NewAlarm(e.Construct, jsii.String(q.id+"Alarm"), &awscloudwatch.AlarmProps{
-			AlarmName:        jsii.String(names[i]),
-			AlarmDescription: jsii.String(q.what + ": a message waits in its dead-letter queue"),
-			Metric: q.queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-				Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
-			}),
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		(*q.alarm).AddAlarmAction(awscloudwatchactions.NewSnsAction(e.Alarms))
-	}
+	var made []awscloudwatch.Alarm
+	e.AlarmsKey, e.Alarms, made = alarms.NewDeadLetterAlarms(e.Construct, alarms.DeadLetterAlarmsProps{
+		Queues: []alarms.DeadLetters{
+			{ID: "SubscriptionDeadLetters", What: "SNS could not deliver a message to the email-hygiene handler", Queue: e.SubscriptionDeadLetters},
+			{ID: "FailedEvents", What: "The email-hygiene handler failed on an event after every retry", Queue: e.FailedEvents},
+		},
+		ExistingTopic:  c.existingAlarmTopic,
+		KeyDescription: "Encrypts the email-hygiene alarm topic", DisplayName: "Email hygiene: undelivered or failed SES events",
+		RemovalPolicy: c.removal,
+	})
+	e.SubscriptionDeadLettersAlarm, e.FailedEventsAlarm = made[0], made[1]
 }
 
 // buildLookup is GET /suppressions/{email}: dynamoproxy's read-only GetItem

@@ -1,16 +1,21 @@
 // Package alarms is what the constructs that raise CloudWatch alarms share:
 // alarm names and ARNs that policies can name before the alarms exist, and
 // an SNS topic, encrypted with a key of its own, that only those alarms may
-// publish to.
+// publish to; and dead-letter queues with an alarm on each.
 package alarms
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
 // Name is a name for an alarm of scope: CDK's unique resource name of the
@@ -102,3 +107,80 @@ func NewTopic(scope constructs.Construct, p TopicProps) (awskms.Key, awssns.Topi
 // KeyUse are the actions an AWS service needs on an encrypted topic's key to
 // publish to it (the SNS guide's section above).
 func KeyUse() *[]*string { return jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*") }
+
+// NewDeadLetterQueue is a queue that keeps, for 14 days (SQS's longest),
+// the messages or events that what could not deliver or process: encrypted
+// with an SQS-managed key, and reached over TLS only.
+func NewDeadLetterQueue(scope constructs.Construct, id, what string) awssqs.Queue {
+	q := awssqs.NewQueue(scope, jsii.String(id), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	nag.Suppress(q, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue: "+what)
+	return q
+}
+
+// DeadLetters is one dead-letter queue that NewDeadLetterAlarms watches.
+type DeadLetters struct {
+	// ID is the queue's construct id; its alarm is ID+"Alarm".
+	ID string
+	// What failed, for the alarm's description.
+	What  string
+	Queue awssqs.IQueue
+}
+
+// DeadLetterAlarmsProps configures NewDeadLetterAlarms.
+type DeadLetterAlarmsProps struct {
+	// Queues are the queues to watch.
+	Queues []DeadLetters
+	// ExistingTopic receives the alarms; nil creates one with NewTopic,
+	// with the key description, display name and removal policy below.
+	ExistingTopic               awssns.ITopic
+	KeyDescription, DisplayName string
+	RemovalPolicy               awscdk.RemovalPolicy
+}
+
+// NewDeadLetterAlarms raises an alarm, one per queue, as soon as a message
+// waits in a dead-letter queue, and sends it to the existing topic or a new
+// one (NewTopic, with keys "AlarmsKey" and "Alarms" in scope; key is nil
+// with an existing topic). A message there is work that failed every retry
+// and waits for someone to replay it.
+//
+// ApproximateNumberOfMessagesVisible is "the number of messages available
+// for retrieval from the queue" (Amazon SQS Developer Guide, "Available
+// CloudWatch metrics for Amazon SQS"). SQS reports its metrics for active
+// queues only (same page), so an empty, idle queue may report nothing:
+// missing data is not breaching.
+func NewDeadLetterAlarms(scope constructs.Construct, p DeadLetterAlarmsProps) (awskms.Key, awssns.ITopic, []awscloudwatch.Alarm) {
+	var names []string
+	var arns []*string
+	for _, q := range p.Queues {
+		names = append(names, Name(scope, q.ID))
+		arns = append(arns, Arn(scope, names[len(names)-1]))
+	}
+	var key awskms.Key
+	topic := p.ExistingTopic
+	if topic == nil {
+		key, topic = NewTopic(scope, TopicProps{
+			KeyID: "AlarmsKey", TopicID: "Alarms", KeyDescription: p.KeyDescription, DisplayName: p.DisplayName,
+			RemovalPolicy: p.RemovalPolicy, Sid: "DeadLetterAlarmsPublish", AlarmArns: arns,
+		})
+	}
+	made := make([]awscloudwatch.Alarm, len(p.Queues))
+	for i, q := range p.Queues {
+		made[i] = awscloudwatch.NewAlarm(scope, jsii.String(q.ID+"Alarm"), &awscloudwatch.AlarmProps{
+			AlarmName:        jsii.String(names[i]),
+			AlarmDescription: jsii.String(q.What + ": a message waits in its dead-letter queue"),
+			Metric: q.Queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+				Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+			}),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		made[i].AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+	}
+	return key, topic, made
+}
