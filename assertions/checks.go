@@ -72,6 +72,8 @@ var ResourceStarActions = map[string]string{
 	"ec2:DescribeImages":               "EC2 Describe* calls have no resource-level permissions",
 	"ec2:DescribeSubnets":              "EC2 Describe* calls have no resource-level permissions",
 	"ec2:DescribeInstanceStatus":       "EC2 Describe* calls have no resource-level permissions",
+	"ec2:DescribeInstances":            "EC2 Describe* calls have no resource-level permissions",
+	"ec2:DescribeNetworkInterfaces":    "EC2 Describe* calls have no resource-level permissions",
 	"ecs:DiscoverPollEndpoint":         "the ECS agent's endpoint discovery has no resource",
 	"ssmmessages:CreateControlChannel": "Session Manager channels have no resource-level permissions",
 	"ssmmessages:CreateDataChannel":    "Session Manager channels have no resource-level permissions",

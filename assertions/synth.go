@@ -90,6 +90,13 @@ func WithContext(key string, value any) Option {
 	return func(c *config) { c.context[key] = value }
 }
 
+// NewApp is an App for a test that constructs stacks without synthesizing
+// them (a construction error, an annotation): asset bundling is skipped, as
+// in Synth, so that constructing a Go function builds no handler.
+func NewApp() awscdk.App {
+	return awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"aws:cdk:bundling-stacks": []any{}}})
+}
+
 // Synth creates an App with the project's cdk.json context, lets build add
 // one stack to it, applies the AwsSolutions cdk-nag pack, and synthesizes it
 // into a temporary folder. Validation findings are written to the report

@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -15,8 +16,13 @@ var Pseudo = map[string]string{
 	"AWS::StackName": "LocalStack",
 }
 
-// Resolve turns a template value built from Ref, Fn::GetAtt, Fn::Join and
-// Fn::Sub into a string. refs gives the value of a logical id (for Ref) or of
+// Zones are what Fn::GetAZs returns here: the Availability Zones of
+// Pseudo's region, "in alphabetical order" (AWS CloudFormation Template
+// Reference, "Fn::GetAZs").
+var Zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+
+// Resolve turns a template value built from Ref, Fn::GetAtt, Fn::Join,
+// Fn::Sub and Fn::Select (of a literal list or of Fn::GetAZs) into a string. refs gives the value of a logical id (for Ref) or of
 // "LogicalId.Attribute" (for Fn::GetAtt); a missing one is an error.
 func Resolve(v any, refs map[string]string) (string, error) {
 	switch x := v.(type) {
@@ -51,6 +57,8 @@ func Resolve(v any, refs map[string]string) (string, error) {
 					out[i] = s
 				}
 				return strings.Join(out, fmt.Sprint(parts[0])), nil
+			case "Fn::Select":
+				return selectOne(arg, refs)
 			case "Fn::Sub":
 				s, ok := arg.(string)
 				if !ok {
@@ -69,6 +77,31 @@ func Resolve(v any, refs map[string]string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("cannot resolve %v", v)
+}
+
+// selectOne is Fn::Select: [index, list].
+func selectOne(arg any, refs map[string]string) (string, error) {
+	parts, _ := arg.([]any)
+	if len(parts) != 2 {
+		return "", fmt.Errorf("bad Fn::Select %v", arg)
+	}
+	i, err := strconv.Atoi(fmt.Sprint(parts[0]))
+	if err != nil {
+		return "", fmt.Errorf("bad Fn::Select index %v", parts[0])
+	}
+	list, _ := parts[1].([]any)
+	if m, ok := parts[1].(map[string]any); ok {
+		if _, ok := m["Fn::GetAZs"]; !ok || len(m) != 1 {
+			return "", fmt.Errorf("cannot resolve the Fn::Select list %v", parts[1])
+		}
+		for _, z := range Zones {
+			list = append(list, z)
+		}
+	}
+	if i < 0 || i >= len(list) {
+		return "", fmt.Errorf("Fn::Select index %d is outside a list of %d", i, len(list))
+	}
+	return Resolve(list[i], refs)
 }
 
 var subVar = regexp.MustCompile(`\$\{[^}!][^}]*\}`)

@@ -164,6 +164,24 @@ func TestResolveIntrinsics(t *testing.T) {
 	if _, err := local.Resolve(map[string]any{"Ref": "Unknown"}, nil); err == nil {
 		t.Error("want an error for an unknown Ref")
 	}
+	// CDK writes a VPC's zones in an environment-agnostic stack as
+	// Fn::Select over Fn::GetAZs.
+	zone := map[string]any{"Fn::Select": []any{float64(1), map[string]any{"Fn::GetAZs": ""}}}
+	if got, err := local.Resolve(zone, nil); err != nil || got != "us-east-1b" {
+		t.Errorf("the second zone: %q, %v", got, err)
+	}
+	if got, err := local.Resolve(map[string]any{"Fn::Select": []any{"0", []any{map[string]any{"Ref": "R"}, "b"}}}, map[string]string{"R": "a"}); err != nil || got != "a" {
+		t.Errorf("a literal list: %q, %v", got, err)
+	}
+	for _, bad := range []any{
+		map[string]any{"Fn::Select": []any{float64(3), map[string]any{"Fn::GetAZs": ""}}},
+		map[string]any{"Fn::Select": []any{"x", []any{"a"}}},
+		map[string]any{"Fn::Select": []any{float64(0), map[string]any{"Fn::Split": []any{",", "a,b"}}}},
+	} {
+		if got, err := local.Resolve(bad, nil); err == nil {
+			t.Errorf("%v resolved to %q, want an error", bad, got)
+		}
+	}
 }
 
 func jsonBody(v string) string {

@@ -83,6 +83,7 @@ func NewFunction(scope constructs.Construct, id string, props *Props) *Function 
 		Environment:   cfg.environment,
 		OnFailure:     cfg.onFailure,
 		RetryAttempts: cfg.retryAttempts,
+		MaxEventAge:   cfg.maxEventAge,
 	})
 	// X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level
 	// permissions, so CDK's tracing grant is necessarily on "*".

@@ -29,6 +29,10 @@ type Props struct {
 	OnFailure awslambda.IDestination
 	// RetryAttempts for asynchronous invocations (0 to 2). Default: Lambda's (2).
 	RetryAttempts *float64
+	// MaxEventAge is how long an asynchronous event may wait, retries
+	// included, before it goes to OnFailure unprocessed (60 seconds to 6
+	// hours). Default: Lambda's (6 hours).
+	MaxEventAge awscdk.Duration
 }
 
 // config is Props with the defaults applied: all that NewFunction reads.
@@ -40,6 +44,7 @@ type config struct {
 	environment   *map[string]*string
 	onFailure     awslambda.IDestination
 	retryAttempts *float64
+	maxEventAge   awscdk.Duration
 }
 
 // resolve checks that the handler exists in this module's source and
@@ -58,6 +63,7 @@ func resolve(p *Props) (*config, error) {
 	c := &config{
 		root: root, entry: *p.Entry, memory: ptr.Or(p.MemorySize, 256), timeout: p.Timeout,
 		description: p.Description, environment: p.Environment, onFailure: p.OnFailure, retryAttempts: p.RetryAttempts,
+		maxEventAge: p.MaxEventAge,
 	}
 	if c.timeout == nil {
 		c.timeout = awscdk.Duration_Seconds(jsii.Number(10))
