@@ -170,7 +170,8 @@ func TestResolveIntrinsics(t *testing.T) {
 	if got, err := local.Resolve(zone, nil); err != nil || got != "us-east-1b" {
 		t.Errorf("the second zone: %q, %v", got, err)
 	}
-	if got, err := local.Resolve(map[string]any{"Fn::Select": []any{"0", []any{map[string]any{"Ref": "R"}, "b"}}}, map[string]string{"R": "a"}); err != nil || got != "a" {
+	literal := map[string]any{"Fn::Select": []any{"0", []any{map[string]any{"Ref": "R"}, "b"}}}
+	if got, err := local.Resolve(literal, map[string]string{"R": "a"}); err != nil || got != "a" {
 		t.Errorf("a literal list: %q, %v", got, err)
 	}
 	for _, bad := range []any{
