@@ -14,6 +14,7 @@ import (
 	"github.com/blueprints-cdk/blueprints/apps/chatstack"
 	"github.com/blueprints-cdk/blueprints/apps/containers"
 	"github.com/blueprints-cdk/blueprints/apps/emailstack"
+	"github.com/blueprints-cdk/blueprints/apps/fleetstack"
 	"github.com/blueprints-cdk/blueprints/constructs/frontdoor"
 )
 
@@ -31,6 +32,7 @@ func main() {
 	api := apistack.NewApiStack(app, "ApiStack", apiProps)
 	emailstack.NewEmailStack(app, "EmailStack", &emailstack.Props{StackProps: awscdk.StackProps{Env: env}})
 	containers.NewContainersStack(app, "ContainersStack", &containers.Props{StackProps: awscdk.StackProps{Env: env}})
+	fleetstack.NewFleetStack(app, "FleetStack", &fleetstack.Props{StackProps: awscdk.StackProps{Env: env}})
 	chat := chatstack.NewChatStack(app, "ChatStack", &chatstack.Props{StackProps: awscdk.StackProps{Env: env}})
 	if api.Comments.CloudWatchRole != nil {
 		// The chat stage's execution logs need the account's CloudWatch

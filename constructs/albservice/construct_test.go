@@ -218,7 +218,7 @@ func TestBadPropsFailWithAClearMessage(t *testing.T) {
 		want  string
 	}{
 		"no region": {func(awscdk.Stack) {
-			albservice.NewAlbToEcsServices(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("NoRegion"), nil), "Bad", nil)
+			albservice.NewAlbToEcsServices(awscdk.NewStack(assertions.NewApp(), jsii.String("NoRegion"), nil), "Bad", nil)
 		}, "explicit region"},
 		"ec2 without cluster": {func(s awscdk.Stack) {
 			albservice.NewAlbToEcsServices(s, "Bad", &albservice.Props{Ec2: jsii.Bool(true)})
@@ -232,7 +232,7 @@ func TestBadPropsFailWithAClearMessage(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), &awscdk.StackProps{Env: env})
 			assertions.PanicsWith(t, func() { c.build(stack) }, c.want, `"Bad"`)
 		})
 	}
@@ -256,7 +256,7 @@ func TestAccessLogsExpireFullyNoncurrentVersionsIncluded(t *testing.T) {
 // A service's architecture reaches its tasks: Fargate's runtime platform,
 // or on EC2 a placement constraint; an unknown one is refused.
 func TestTheServiceArchitectureReachesItsTasks(t *testing.T) {
-	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+	stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), &awscdk.StackProps{Env: env})
 	a := albservice.NewAlbToEcsServices(stack, "A", nil)
 	a.AddService("x86", &albservice.ServiceOptions{PathPatterns: jsii.Strings("/x"), Image: awsecs.ContainerImage_FromRegistry(jsii.String("r"), nil),
 		Architecture: jsii.String(albservice.X8664)})

@@ -165,7 +165,7 @@ func TestInvalidPropsFailWithAMessageNamingThem(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), nil)
 			assertions.PanicsWith(t, func() { cookieapi.NewCookieApi(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
 	}

@@ -280,7 +280,7 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			app := awscdk.NewApp(nil)
+			app := assertions.NewApp()
 			stack := awscdk.NewStack(app, jsii.String("S"), nil)
 			assertions.PanicsWith(t, func() { dynamoproxy.NewApiGatewayToDynamoDB(stack, "Bad", c.props(stack)) }, c.want, `"Bad"`)
 		})
@@ -300,7 +300,7 @@ func tableID(t *testing.T, r *assertions.Result) string {
 }
 
 func TestMaxCreateBodyBytesIsTheWorstSpellingOfTheLargestBody(t *testing.T) {
-	app := awscdk.NewApp(nil)
+	app := assertions.NewApp()
 	stack := awscdk.NewStack(app, jsii.String("S"), nil)
 	p := dynamoproxy.NewApiGatewayToDynamoDB(stack, "Comments", nil)
 	// The largest valid body, every character an escaped surrogate pair and
@@ -334,7 +334,7 @@ func TestMaxCreateBodyBytesIsTheWorstSpellingOfTheLargestBody(t *testing.T) {
 
 func TestMaxCreateBodyBytesForAgreesWithTheConstruct(t *testing.T) {
 	props := &dynamoproxy.Props{Fields: jsii.Strings("pageId", "body"), MaxLengths: &map[string]*float64{"body": jsii.Number(100)}}
-	want := dynamoproxy.NewApiGatewayToDynamoDB(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil), "P", props).MaxCreateBodyBytes()
+	want := dynamoproxy.NewApiGatewayToDynamoDB(awscdk.NewStack(assertions.NewApp(), jsii.String("S"), nil), "P", props).MaxCreateBodyBytes()
 	if got, err := dynamoproxy.MaxCreateBodyBytesFor(props); err != nil || got != want || got == 0 {
 		t.Errorf("got %d %v, want %d", got, err, want)
 	}

@@ -499,7 +499,7 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), nil)
 			assertions.PanicsWith(t, func() { emailhygiene.NewEmailHygiene(stack, "Bad", c.props(stack)) }, c.want, `"Bad"`)
 		})
 	}
@@ -508,7 +508,7 @@ func TestContradictoryPropsFailWithAMessageNamingThem(t *testing.T) {
 // An alias of a key of the stack stands for the key: SES is added to the
 // key's policy, and the topic names the alias.
 func TestAnAliasOfAKeyOfTheStackIsAccepted(t *testing.T) {
-	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+	stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), nil)
 	key := awskms.NewKey(stack, jsii.String("K"), nil)
 	alias := awskms.NewAlias(stack, jsii.String("A"), &awskms.AliasProps{AliasName: jsii.String("alias/ses"), TargetKey: key})
 	h := emailhygiene.NewEmailHygiene(stack, "Hygiene", &emailhygiene.Props{TopicProps: &awssns.TopicProps{MasterKey: alias}})

@@ -182,7 +182,7 @@ func TestAnExistingAlarmTopicGetsTheNotificationsAndNoKeyIsCreated(t *testing.T)
 
 func TestAnExistingAlarmTopicInAnotherRegionIsRefused(t *testing.T) {
 	assertions.PanicsWith(t, func() {
-		stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Bad"), usEast1)
+		stack := awscdk.NewStack(assertions.NewApp(), jsii.String("Bad"), usEast1)
 		frontdoor.NewFrontDoor(stack, "FrontDoor", &frontdoor.Props{
 			RestApi:            commentsAPI(stack),
 			ExistingAlarmTopic: awssns.Topic_FromTopicArn(stack, jsii.String("T"), jsii.String("arn:aws:sns:eu-west-1:111111111111:ops")),

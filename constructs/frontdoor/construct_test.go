@@ -400,7 +400,7 @@ func TestTheRotationLambdaMayTouchOnlyItsOwnResources(t *testing.T) {
 func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 	build := func(region string, props func(awscdk.Stack) *frontdoor.Props) func() {
 		return func() {
-			app := awscdk.NewApp(nil)
+			app := assertions.NewApp()
 			var env *awscdk.Environment
 			if region != "" {
 				env = &awscdk.Environment{Region: jsii.String(region)}
@@ -485,7 +485,7 @@ func TestBadPropsAreRefusedWithAClearMessage(t *testing.T) {
 	}
 	edge := func(region string, props *frontdoor.EdgeWebAclProps) func() {
 		return func() {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Edge"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(region)}})
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("Edge"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(region)}})
 			frontdoor.NewEdgeWebAcl(stack, "Edge", props)
 		}
 	}

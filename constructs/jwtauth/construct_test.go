@@ -144,7 +144,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 			"Props.IdentitySource"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), &awscdk.StackProps{Env: env})
 			assertions.PanicsWith(t, func() { jwtauth.NewJwtAuthorizer(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
 	}
@@ -154,7 +154,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 // Secrets Manager appends to its ARN; one encrypted with a customer-managed
 // key also gets kms:Decrypt, through Secrets Manager only.
 func TestAnExistingSecretIsReadable(t *testing.T) {
-	app := awscdk.NewApp(nil)
+	app := assertions.NewApp()
 	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: env})
 	byName := jwtauth.NewJwtAuthorizer(stack, "ByName", &jwtauth.Props{ExistingSecret: awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("N"),
 		jsii.String("token-key"))})

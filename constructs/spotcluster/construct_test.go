@@ -144,7 +144,7 @@ func TestTheFleetsAmiIsTheOneCachedInTheContext(t *testing.T) {
 // Without a concrete account there is nothing to look up with: synth fails,
 // naming the prop, the parameter and the context key to fill.
 func TestAFleetWithoutAnAmiOrAnAccountFailsNamingHowToFixIt(t *testing.T) {
-	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
+	stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("us-east-1")}})
 	assertions.PanicsWith(t, func() { spotcluster.NewSpotFleetCluster(stack, "Spot", nil) }, `"Spot"`, "Props.MachineImage",
 		"/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", "cdk.context.json",
 		spotcluster.AmiContextKey("<account>", "<region>", spotcluster.Arm64), spotcluster.AutoScalingCapacity)
@@ -234,7 +234,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), &awscdk.StackProps{Env: env})
 			assertions.PanicsWith(t, func() { spotcluster.NewSpotFleetCluster(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
 	}
@@ -298,7 +298,7 @@ func TestScalingUsesTheSpotFleetServiceLinkedRole(t *testing.T) {
 // account), and the fleet waits for them.
 func TestServiceLinkedRolesAreOptIn(t *testing.T) {
 	assertions.ResourceCountIs(t, fleet(t), "AWS::IAM::ServiceLinkedRole", 0)
-	app := awscdk.NewApp(nil)
+	app := assertions.NewApp()
 	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: env})
 	c := spotcluster.NewSpotFleetCluster(stack, "Spot", &spotcluster.Props{CreateServiceLinkedRoles: jsii.Bool(true)})
 	tpl := cdkassertions.Template_FromStack(stack, nil)

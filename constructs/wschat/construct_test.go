@@ -171,7 +171,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 		want  string
 	}{
 		"both tables": {&wschat.Props{TableProps: &awsdynamodb.TableProps{}, ExistingTable: awsdynamodb.Table_FromTableName(
-			awscdk.NewStack(awscdk.NewApp(nil), jsii.String("T"), nil), jsii.String("T"), jsii.String("t"))},
+			awscdk.NewStack(assertions.NewApp(), jsii.String("T"), nil), jsii.String("T"), jsii.String("t"))},
 			"Props.ExistingTable and Props.TableProps are mutually exclusive"},
 		"key": {&wschat.Props{TableProps: &awsdynamodb.TableProps{PartitionKey: &awsdynamodb.Attribute{
 			Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING}}}, `Props.TableProps.PartitionKey must be "connectionId"`},
@@ -187,7 +187,7 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 		"fractions": {&wschat.Props{MaxMessageBytes: jsii.Number(1.5)}, "Props.MaxMessageBytes 1.5"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: env})
+			stack := awscdk.NewStack(assertions.NewApp(), jsii.String("S"), &awscdk.StackProps{Env: env})
 			assertions.PanicsWith(t, func() { wschat.NewChatApi(stack, "Bad", c.props) }, c.want, `"Bad"`)
 		})
 	}
