@@ -80,7 +80,7 @@ func NewFleetStack(scope constructs.Construct, id string, props *Props) *FleetSt
 		MaxCapacity: jsii.Number(2),
 	})
 	nag.Suppress(s.Group, "AwsSolutions-AS3",
-		"A launch that fails its lifecycle hook raises the construct's dead-letter alarms; scaling activities are in the group's activity history")
+		"A launch the hook abandons, or whose event fails, raises the construct's alarms; scaling activities are in the group's activity history")
 	s.Eni = asgeni.NewSecondaryEni(stack, "Eni", &asgeni.Props{
 		Group: s.Group, Vpc: s.Vpc, ManagementSubnets: &awsec2.SubnetSelection{SubnetGroupName: jsii.String(ManagementSubnets)},
 	})
@@ -93,7 +93,7 @@ func NewFleetStack(scope constructs.Construct, id string, props *Props) *FleetSt
 		Value:       s.Eni.SecurityGroup.SecurityGroupId(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
-		Description: jsii.String("Subscribe to hear of launch events that did not reach the handler or failed every retry"),
+		Description: jsii.String("Subscribe to hear of launches abandoned, and of launch events that did not reach the handler or failed every retry"),
 		Value:       s.Eni.Alarms.TopicArn(),
 	})
 	return s

@@ -39,7 +39,7 @@ func TestTheFleetIsSmallEmptyAndHardened(t *testing.T) {
 			t.Errorf("the launch template lacks %s: %s", want, lt)
 		}
 	}
-	for typ, n := range map[string]int{"AWS::AutoScaling::LifecycleHook": 1, "AWS::Events::Rule": 1, "AWS::SQS::Queue": 2, "AWS::CloudWatch::Alarm": 2} {
+	for typ, n := range map[string]int{"AWS::AutoScaling::LifecycleHook": 1, "AWS::Events::Rule": 1, "AWS::SQS::Queue": 2, "AWS::CloudWatch::Alarm": 3} {
 		assertions.ResourceCountIs(t, r, typ, n)
 	}
 	for _, out := range []string{"GroupName", "ManagementSecurityGroupId", "AlarmTopicArn"} {

@@ -24,11 +24,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscalinghooktargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -94,7 +96,16 @@ type SecondaryEni struct {
 	AlarmsKey                awskms.Key
 	DeliveryDeadLettersAlarm awscloudwatch.Alarm
 	FailedEventsAlarm        awscloudwatch.Alarm
+	// AbandonedLaunches counts the launches the handler abandoned (its
+	// contract.AbandonMessage log lines), by group, in MetricNamespace;
+	// AbandonedLaunchesAlarm notifies Alarms of any.
+	AbandonedLaunches      awslogs.MetricFilter
+	AbandonedLaunchesAlarm awscloudwatch.Alarm
 }
+
+// MetricNamespace is the CloudWatch namespace of the AbandonedLaunches
+// metric.
+const MetricNamespace = "Blueprints/SecondaryEni"
 
 // NewSecondaryEni adds the hook and its handler to Props.Group. It panics
 // with a message naming the props at fault when they are incomplete or
@@ -272,29 +283,65 @@ func (e *SecondaryEni) buildHook(c *config, metadata *string, trigger constructs
 
 func (e *SecondaryEni) buildAlarms(c *config) {
 	var made []awscloudwatch.Alarm
+	group := *c.group.Node().Path()
+	abandoned := alarms.Name(e.Construct, "AbandonedLaunches")
 	e.AlarmsKey, e.Alarms, made = alarms.NewDeadLetterAlarms(e.Construct, alarms.DeadLetterAlarmsProps{
 		Queues: []alarms.DeadLetters{
-			{ID: "DeliveryDeadLetters", What: "A launch event of " + *c.group.Node().Path() + " did not reach its interface handler", Queue: e.DeliveryDeadLetters},
-			{ID: "FailedEvents", What: "The interface handler of " + *c.group.Node().Path() + " failed on a launch after every retry", Queue: e.FailedEvents},
+			{ID: "DeliveryDeadLetters", What: "A launch event of " + group + " did not reach its interface handler", Queue: e.DeliveryDeadLetters},
+			{ID: "FailedEvents", What: "The interface handler of " + group + " failed on a launch after every retry", Queue: e.FailedEvents},
 		},
 		ExistingTopic:  c.existingAlarmTopic,
-		KeyDescription: "Encrypts the secondary-interface alarm topic", DisplayName: "Secondary interfaces: undelivered or failed launch events",
-		RemovalPolicy: c.removal,
+		KeyDescription: "Encrypts the secondary-interface alarm topic", DisplayName: "Secondary interfaces: undelivered, failed or abandoned launches",
+		RemovalPolicy: c.removal, MoreAlarms: []string{abandoned},
 	})
 	e.DeliveryDeadLettersAlarm, e.FailedEventsAlarm = made[0], made[1]
+
+	// An abandoned launch completes its action, so no event is left in a
+	// queue: the handler's log line is what counts it.
+	e.AbandonedLaunches = awslogs.NewMetricFilter(e.Construct, jsii.String("AbandonedLaunchesFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        e.Handler.LogGroup,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(contract.AbandonMessage)),
+		MetricNamespace: jsii.String(MetricNamespace),
+		MetricName:      jsii.String("AbandonedLaunches"),
+		MetricValue:     jsii.String("1"),
+		Dimensions:      &map[string]*string{"Group": jsii.String("$.group")},
+		Unit:            awscloudwatch.Unit_COUNT,
+	})
+	e.AbandonedLaunchesAlarm = awscloudwatch.NewAlarm(e.Construct, jsii.String("AbandonedLaunchesAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName:        jsii.String(abandoned),
+		AlarmDescription: jsii.String("A launch of " + group + " was abandoned: the instance got no secondary interface and was terminated (see the handler's logs)"),
+		Metric: e.AbandonedLaunches.Metric(&awscloudwatch.MetricOptions{
+			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum"),
+			DimensionsMap: &map[string]*string{"Group": c.group.AutoScalingGroupName()},
+		}),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	e.AbandonedLaunchesAlarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(e.Alarms))
 }
 
-// warnOnInstancesAtCreation warns when the group starts with instances: it
-// launches them before the hook exists (CloudFormation creates the group
-// first), and they never get the interface.
+// warnOnInstancesAtCreation warns when the group may launch instances the
+// hook never sees: a group that starts with instances launches them before
+// the hook exists (CloudFormation creates the group first), and so does a
+// replacing update (AutoScalingReplacingUpdate creates a new group, which
+// the hook, bound to the old group's name, does not follow until it is
+// replaced in turn).
 func warnOnInstancesAtCreation(scope constructs.Construct, group awsautoscaling.AutoScalingGroup) {
 	cfn, _ := group.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
+	warn := func(id, text string) {
+		awscdk.Annotations_Of(scope).AddWarningV2(jsii.String("asgeni:"+id), jsii.String(text+", and they get no secondary interface"))
+	}
 	for _, n := range []*string{cfn.MinSize(), cfn.DesiredCapacity()} {
 		if n != nil && !*awscdk.Token_IsUnresolved(n) && *n != "0" {
-			awscdk.Annotations_Of(scope).AddWarningV2(jsii.String("asgeni:instancesBeforeHook"), jsii.String(
-				"Props.Group starts with instances (MinSize or DesiredCapacity above 0): a new group launches them before the hook exists, "+
-					"and they get no secondary interface; start it at 0 and scale out once deployed"))
-			return
+			warn("instancesBeforeHook", "Props.Group starts with instances (MinSize or DesiredCapacity above 0): "+
+				"a new group launches them before the hook exists; start it at 0 and scale out once deployed")
+			break
 		}
+	}
+	if p := cfn.CfnOptions().UpdatePolicy(); p != nil && p.AutoScalingReplacingUpdate != nil && p.AutoScalingReplacingUpdate.WillReplace != nil &&
+		*p.AutoScalingReplacingUpdate.WillReplace {
+		warn("replacingUpdate", "Props.Group has a replacing update policy: the replacement group launches its instances before its hook exists")
 	}
 }

@@ -434,19 +434,77 @@ func TestMisconfigurationsAreRefused(t *testing.T) {
 	}
 }
 
-// A group that starts with instances launches them before the hook exists:
-// the construct warns, and is silent for a group that starts empty.
-func TestAGroupThatStartsWithInstancesIsWarnedAbout(t *testing.T) {
-	for minimum, warned := range map[float64]bool{0: false, 1: true} {
+// A group that starts with instances launches them before the hook exists,
+// and a replacing update launches a new group's before its hook: the
+// construct warns of each, and is silent for a group that starts empty.
+func TestGroupsThatLaunchBeforeTheHookAreWarnedAbout(t *testing.T) {
+	replacing := func(g awsautoscaling.AutoScalingGroup) {
+		g.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup).CfnOptions().SetUpdatePolicy(&awscdk.CfnUpdatePolicy{
+			AutoScalingReplacingUpdate: &awscdk.CfnAutoScalingReplacingUpdate{WillReplace: jsii.Bool(true)},
+		})
+	}
+	for _, c := range []struct {
+		name    string
+		minimum float64
+		change  func(awsautoscaling.AutoScalingGroup)
+		want    []string
+	}{
+		{"an empty group", 0, nil, nil},
+		{"a group of one", 1, nil, []string{"starts with instances"}},
+		{"a replacing update", 0, replacing, []string{"replacing update policy"}},
+	} {
 		stack := awscdk.NewStack(assertions.NewApp(), jsii.String("Stack"), &awscdk.StackProps{Env: env})
-		vpc, group := fleet(stack, minimum)
-		e := asgeni.NewSecondaryEni(stack, "Eni", &asgeni.Props{Group: group, Vpc: vpc, ManagementSubnets: management()})
-		got := false
-		for _, entry := range *e.Node().Metadata() {
-			got = got || strings.Contains(fmt.Sprint(entry.Data), "get no secondary interface")
+		vpc, group := fleet(stack, c.minimum)
+		if c.change != nil {
+			c.change(group)
 		}
-		if got != warned {
-			t.Errorf("MinCapacity %v: warned %v, want %v", minimum, got, warned)
+		e := asgeni.NewSecondaryEni(stack, "Eni", &asgeni.Props{Group: group, Vpc: vpc, ManagementSubnets: management()})
+		var got []string
+		for _, entry := range *e.Node().Metadata() {
+			if text := fmt.Sprint(entry.Data); strings.Contains(text, "get no secondary interface") {
+				got = append(got, text)
+			}
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: warnings %q, want %q", c.name, got, c.want)
+		}
+		for i := range min(len(got), len(c.want)) {
+			if !strings.Contains(got[i], c.want[i]) {
+				t.Errorf("%s: warning %q, want %q", c.name, got[i], c.want[i])
+			}
+		}
+	}
+}
+
+// A launch the handler abandons completes its action, so nothing waits in
+// a queue: a metric filter counts the handler's abandon lines by group, and
+// an alarm on this group's count notifies the alarm topic, which each of
+// the three alarms may publish to.
+func TestAbandonedLaunchesRaiseAnAlarm(t *testing.T) {
+	r := eventBridge(t)
+	f := built["SecondaryEni"]
+	assertions.HasResourceProperties(t, r, "AWS::Logs::MetricFilter", map[string]any{
+		"LogGroupName":  map[string]any{"Ref": assertions.LogicalID(f.Handler.LogGroup)},
+		"FilterPattern": `{ $.msg = "` + contract.AbandonMessage + `" }`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": asgeni.MetricNamespace, "MetricName": "AbandonedLaunches", "MetricValue": "1",
+			"Dimensions": []any{map[string]any{"Key": "Group", "Value": "$.group"}}, "Unit": "Count",
+		}},
+	})
+	alarm := assertions.Find(r, "AWS::CloudWatch::Alarm", nil)[assertions.LogicalID(f.AbandonedLaunchesAlarm)]["Properties"].(map[string]any)
+	for k, want := range map[string]string{
+		"Namespace": `"Blueprints/SecondaryEni"`, "MetricName": `"AbandonedLaunches"`, "Statistic": `"Sum"`,
+		"Dimensions":   `[{"Name":"Group","Value":{"Ref":"` + assertions.LogicalID(f.group) + `"}}]`,
+		"AlarmActions": `[{"Ref":"` + assertions.LogicalID(f.Alarms) + `"}]`,
+	} {
+		if got := assertions.JSON(alarm[k]); got != want {
+			t.Errorf("alarm %s = %s, want %s", k, got, want)
+		}
+	}
+	policy := assertions.JSON(assertions.OnlyProperties(t, r, "AWS::SNS::TopicPolicy", nil))
+	for _, name := range []string{"DeliveryDeadLetters", "FailedEvents", "AbandonedLaunches"} {
+		if !strings.Contains(policy, "-"+name) {
+			t.Errorf("the alarm topic's policy does not let the %s alarm publish: %s", name, policy)
 		}
 	}
 }

@@ -139,6 +139,9 @@ type DeadLetterAlarmsProps struct {
 	ExistingTopic               awssns.ITopic
 	KeyDescription, DisplayName string
 	RemovalPolicy               awscdk.RemovalPolicy
+	// MoreAlarms are the names (Name) of the caller's other alarms in
+	// scope that may publish to a new topic.
+	MoreAlarms []string
 }
 
 // NewDeadLetterAlarms raises an alarm, one per queue, as soon as a message
@@ -158,6 +161,9 @@ func NewDeadLetterAlarms(scope constructs.Construct, p DeadLetterAlarmsProps) (a
 	for _, q := range p.Queues {
 		names = append(names, Name(scope, q.ID))
 		arns = append(arns, Arn(scope, names[len(names)-1]))
+	}
+	for _, name := range p.MoreAlarms {
+		arns = append(arns, Arn(scope, name))
 	}
 	var key awskms.Key
 	topic := p.ExistingTopic

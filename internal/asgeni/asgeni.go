@@ -33,6 +33,10 @@ const (
 	EnvHeartbeat = "HEARTBEAT_SECONDS"
 )
 
+// AbandonMessage is the "msg" of the handler's log line for each launch it
+// abandons; the construct counts these lines into a metric and alarms on it.
+const AbandonMessage = "abandoning the launch"
+
 // Tags the handler puts on an interface when it creates it
 // (CreateNetworkInterface's TagSpecifications, so the interface is never
 // untagged).

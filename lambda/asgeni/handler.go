@@ -150,16 +150,25 @@ func (h *Handler) launch(ctx context.Context, log *slog.Logger, a Action) error 
 	if err != nil {
 		return h.abandon(ctx, log, a, fmt.Errorf("hook %s: %w", a.Hook, err))
 	}
-	budget := h.budget(ctx, a)
-	log.InfoContext(ctx, "launch action", "started", a.Start, "budget", budget.String(), "origin", a.Origin, "destination", a.Destination)
-	if budget <= 0 {
-		return h.abandon(ctx, log, a, errors.New("no time is left before the heartbeat or the invocation's deadline"))
+	budget, final := h.budget(ctx, a)
+	log.InfoContext(ctx, "launch action", "started", a.Start, "budget", budget.String(), "final", final,
+		"origin", a.Origin, "destination", a.Destination)
+	if budget <= 0 && final {
+		return h.abandon(ctx, log, a, errors.New("no time is left before the heartbeat"))
 	}
 	// Every wait, create and attach stops at the deadline; the cleanup and
 	// the completion then run in the margin, under the invocation's ctx.
-	wctx, cancel := context.WithTimeout(ctx, budget)
+	wctx, cancel := context.WithTimeout(ctx, max(budget, 0))
 	defer cancel()
 	eni, attachment, err := h.attach(wctx, log, a, md)
+	if err != nil && !final && wctx.Err() != nil {
+		// The invocation ran out of time, and a retry still fits in the
+		// heartbeat (constructs/asgeni.RequiredHeartbeat): leave the
+		// action to it. It finds the same interface (the client token)
+		// and carries on.
+		log.WarnContext(ctx, "out of time in this invocation: leaving the launch to a retry", "error", err.Error())
+		return fmt.Errorf("instance %s: out of time in this invocation, before the heartbeat's end: %w", a.InstanceID, err)
+	}
 	if err != nil {
 		return h.abandon(ctx, log, a, err)
 	}
@@ -192,10 +201,16 @@ func (h *Handler) attach(ctx context.Context, log *slog.Logger, a Action, md asg
 		if err != nil {
 			return "", "", err
 		}
-		if !hasTag(taken.TagSet, asgeni.ActionTagKey, a.Token) {
-			return "", "", fmt.Errorf("instance %s already has interface %s, not this action's, at device index %d", a.InstanceID, eni, index)
+		// This action's (an earlier delivery), or an earlier action's of
+		// this construct on the same instance: with a warm pool, the launch
+		// hook runs as the instance enters the pool and again as it leaves
+		// it, and a stopped instance keeps its interfaces (Amazon EC2 Auto
+		// Scaling User Guide, "Use lifecycle hooks with a warm pool").
+		if !hasTag(taken.TagSet, asgeni.OwnerTagKey, h.Config.Owner) {
+			return "", "", fmt.Errorf("instance %s already has interface %s, not this construct's, at device index %d", a.InstanceID, eni, index)
 		}
-		log.InfoContext(ctx, "interface already attached by an earlier delivery", "interface", eni, "attachment", attachment)
+		log.InfoContext(ctx, "interface already attached", "interface", eni, "attachment", attachment,
+			"sameAction", hasTag(taken.TagSet, asgeni.ActionTagKey, a.Token))
 		return eni, attachment, nil
 	}
 	zone := zoneOf(inst)
@@ -231,12 +246,13 @@ func (h *Handler) attach(ctx context.Context, log *slog.Logger, a Action, md asg
 	return eni, attachment, nil
 }
 
-// waitRunning waits until the instance is running, and returns it. An
-// attach to a pending instance fails: "You can attach a network interface
-// to an instance when it's running (hot attach), when it's stopped (warm
-// attach), or when the instance is being launched (cold attach)" (Amazon
-// EC2 user guide, "Elastic network interfaces", best practices), and an
-// Auto Scaling instance in Pending:Wait is past its launch.
+// waitRunning waits until the instance is running, and returns it. The
+// user guide names three attach moments, "when it's running (hot attach),
+// when it's stopped (warm attach), or when the instance is being launched
+// (cold attach)" (Amazon EC2 user guide, "Elastic network interfaces");
+// an instance in Pending:Wait is past its launch and not yet running, so
+// the handler attaches once it runs. That an attach to a pending instance
+// fails is undocumented; the fake models it as IncorrectInstanceState.
 func (h *Handler) waitRunning(ctx context.Context, log *slog.Logger, id string) (types.Instance, error) {
 	var inst types.Instance
 	checks, err := h.poll(ctx, func() (bool, error) {
@@ -342,7 +358,7 @@ func (h *Handler) waitAvailable(ctx context.Context, log *slog.Logger, eni, inst
 // Lambda retry the event; a retry finds the instance terminating, and
 // cleans up again.
 func (h *Handler) abandon(ctx context.Context, log *slog.Logger, a Action, cause error) error {
-	log.WarnContext(ctx, "abandoning the launch", "error", cause.Error())
+	log.WarnContext(ctx, asgeni.AbandonMessage, "error", cause.Error())
 	cleanupErr := h.cleanup(ctx, log, a)
 	if cleanupErr != nil {
 		log.ErrorContext(ctx, "cleanup failed", "error", cleanupErr.Error())
@@ -415,18 +431,24 @@ func (h *Handler) complete(ctx context.Context, log *slog.Logger, a Action, resu
 
 // budget is how long the handler may wait and work: until the earlier of
 // the heartbeat's end (the action's start plus Config.Heartbeat) and the
-// invocation's deadline, less the margin.
-func (h *Handler) budget(ctx context.Context, a Action) time.Duration {
+// invocation's deadline, less the margin. final says whether this
+// invocation must complete the action within it: when the heartbeat ends
+// first, or when no retry fits before it. Lambda's first retry comes a
+// minute after a failed attempt ("How Lambda handles errors and retries
+// with asynchronous invocation") and needs as long as this one.
+func (h *Handler) budget(ctx context.Context, a Action) (left time.Duration, final bool) {
 	now := h.now()
 	start := a.Start
 	if start.IsZero() || start.After(now) {
 		start = now // no start, or a clock ahead of ours
 	}
-	left := start.Add(h.Config.Heartbeat).Sub(now)
+	heartbeat := start.Add(h.Config.Heartbeat).Sub(now)
 	if deadline, ok := ctx.Deadline(); ok {
-		left = min(left, time.Until(deadline))
+		if invocation := deadline.Sub(now); invocation < heartbeat {
+			return invocation - h.margin(), heartbeat-invocation < time.Minute+invocation
+		}
 	}
-	return left - h.margin()
+	return heartbeat - h.margin(), true
 }
 
 // poll calls check until it is done or fails, waiting MinDelay after the

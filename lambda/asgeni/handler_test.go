@@ -329,7 +329,7 @@ func TestActionDeliveredTwiceCreatesOneInterface(t *testing.T) {
 		t.Errorf("second delivery's calls %q", second)
 	}
 	w.wantAttached(t, a, mgmtB, sg1, sg2)
-	w.logs.find(t, "interface already attached by an earlier delivery")
+	w.logs.find(t, "interface already attached")
 	w.logs.find(t, "lifecycle action was no longer active")
 }
 
@@ -654,24 +654,76 @@ func TestNewHandlerFromTheEnvironment(t *testing.T) {
 func TestBudgetEndsAtTheEarlierDeadlineLessTheMargin(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	h := &Handler{Config: asgeni.Config{Heartbeat: time.Minute}, Now: func() time.Time { return t0 }, Margin: 5 * time.Second}
-	short, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	long := &Handler{Config: asgeni.Config{Heartbeat: 7 * time.Minute}, Now: h.Now, Margin: h.Margin}
+	deadline := func(d time.Duration) context.Context {
+		ctx, cancel := context.WithDeadline(context.Background(), t0.Add(d))
+		t.Cleanup(cancel)
+		return ctx
+	}
 	for _, c := range []struct {
 		name  string
+		h     *Handler
 		ctx   context.Context
 		start time.Time
 		want  time.Duration
+		final bool
 	}{
-		{"the heartbeat's end", context.Background(), t0.Add(-10 * time.Second), 45 * time.Second},
-		{"the invocation's deadline", short, t0.Add(-10 * time.Second), 15 * time.Second},
-		{"a start the event does not give is now", context.Background(), time.Time{}, 55 * time.Second},
-		{"a start ahead of the clock is now", context.Background(), t0.Add(time.Hour), 55 * time.Second},
-		{"a heartbeat over", context.Background(), t0.Add(-2 * time.Minute), -65 * time.Second},
+		{"the heartbeat's end", h, context.Background(), t0.Add(-10 * time.Second), 45 * time.Second, true},
+		{"the invocation's deadline, no retry fits after it", h, deadline(20 * time.Second), t0.Add(-10 * time.Second), 15 * time.Second, true},
+		{"the invocation's deadline, a retry fits after it", long, deadline(time.Minute), t0, 55 * time.Second, false},
+		{"the third attempt of three", long, deadline(time.Minute), t0.Add(-5 * time.Minute), 55 * time.Second, true},
+		{"a start the event does not give is now", h, context.Background(), time.Time{}, 55 * time.Second, true},
+		{"a start ahead of the clock is now", h, context.Background(), t0.Add(time.Hour), 55 * time.Second, true},
+		{"a heartbeat over", h, context.Background(), t0.Add(-2 * time.Minute), -65 * time.Second, true},
 	} {
-		if got := h.budget(c.ctx, Action{Start: c.start}); got > c.want || got < c.want-time.Second {
-			t.Errorf("%s: budget %s, want %s", c.name, got, c.want)
+		got, final := c.h.budget(c.ctx, Action{Start: c.start})
+		if got != c.want || final != c.final {
+			t.Errorf("%s: budget %s final %v, want %s %v", c.name, got, final, c.want, c.final)
 		}
 	}
+}
+
+// An invocation that runs out of time while a retry still fits in the
+// heartbeat leaves the action to the retry: an error, no ABANDON, and the
+// interface kept; the retry attaches that same interface.
+func TestOutOfTimeWithARetryLeftLeavesTheActionToTheRetry(t *testing.T) {
+	w := newWorld(t)
+	w.ec2.availableAfter = -1 // pending until the test says otherwise
+	h := w.handler()
+	h.Config.Heartbeat = 10 * time.Minute
+	a := w.launching(appB, 0, metadataJSON(t, twoZones))
+	ctx, cancel := context.WithTimeout(context.Background(), h.Margin+200*time.Millisecond)
+	defer cancel()
+	if err := h.Handle(ctx, eventBridgeEvent(t, a)); err == nil || !strings.Contains(err.Error(), "out of time in this invocation") {
+		t.Fatalf("Handle = %v, want an error for the retry", err)
+	}
+	if n := len(w.j.of("CompleteLifecycleAction")) + len(w.j.of("DeleteNetworkInterface")); n != 0 {
+		t.Fatalf("the first attempt completed or deleted: %q", w.j.names())
+	}
+	w.ec2.mu.Lock()
+	w.ec2.availableAfter = 0
+	w.ec2.mu.Unlock()
+	w.handle(t, h, eventBridgeEvent(t, a))
+	w.wantAttached(t, a, mgmtB, sg1, sg2)
+	if n := len(w.ec2.created()); n != 1 {
+		t.Errorf("%d interfaces created, want 1", n)
+	}
+}
+
+// With a warm pool the hook runs again as the instance leaves the pool,
+// with a new token; the interface the construct attached on the way in is
+// kept, and the action completes CONTINUE.
+func TestAnInstanceLeavingAWarmPoolKeepsItsInterface(t *testing.T) {
+	w := newWorld(t)
+	a := w.launching(appB, 0, metadataJSON(t, twoZones))
+	w.ec2.mu.Lock()
+	w.ec2.interfaces["eni-0warm"] = &fakeInterface{id: "eni-0warm", subnet: mgmtB, zone: zoneB, status: "in-use",
+		tags:       [][2]string{{asgeni.OwnerTagKey, owner}, {asgeni.ActionTagKey, newToken()}},
+		attachment: &fakeAttachment{id: "eni-attach-0warm", instance: a.InstanceID, index: 1}}
+	w.ec2.mu.Unlock()
+	w.handle(t, w.handler(), eventBridgeEvent(t, a))
+
+	w.wantCalls(t, "DescribeInstances", "DescribeNetworkInterfaces", "ModifyNetworkInterfaceAttribute", "CompleteLifecycleAction CONTINUE")
 }
 
 // An action whose heartbeat is over is abandoned at once.
