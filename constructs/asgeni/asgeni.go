@@ -191,10 +191,11 @@ func (e *SecondaryEni) metadata(c *config) (*string, error) {
 // role.
 func (e *SecondaryEni) buildHandler(c *config) {
 	env := map[string]*string{
-		contract.EnvGroupName: c.group.AutoScalingGroupName(),
-		contract.EnvHookName:  jsii.String(e.HookName),
-		contract.EnvOwner:     e.Node().Addr(),
-		contract.EnvHeartbeat: jsii.String(strconv.Itoa(int(c.heartbeat.Seconds()))),
+		contract.EnvGroupName:     c.group.AutoScalingGroupName(),
+		contract.EnvHookName:      jsii.String(e.HookName),
+		contract.EnvOwner:         e.Node().Addr(),
+		contract.EnvHeartbeat:     jsii.String(strconv.Itoa(int(c.heartbeat.Seconds()))),
+		contract.EnvRetryAttempts: jsii.String(strconv.Itoa(c.retries)),
 	}
 	if _, err := contract.FromEnv(func(k string) string {
 		if k == contract.EnvGroupName {

@@ -108,8 +108,7 @@ const QueueAllowance = time.Minute
 // (Lambda developer guide, "How Lambda handles errors and retries with
 // asynchronous invocation"). It is rounded up to a whole second.
 func RequiredHeartbeat(timeout time.Duration, retries int) time.Duration {
-	waits := []time.Duration{0, time.Minute, 3 * time.Minute}[retries]
-	return (time.Duration(retries+1)*timeout + waits + QueueAllowance).Round(time.Second)
+	return (time.Duration(retries+1)*timeout + contract.LastAttemptAfter(retries) + QueueAllowance).Round(time.Second)
 }
 
 // config is Props with the defaults applied: all that the builders read.

@@ -31,7 +31,21 @@ const (
 	// EnvHeartbeat is the hook's heartbeat timeout in whole seconds: the
 	// handler finishes (CONTINUE or ABANDON) before it runs out.
 	EnvHeartbeat = "HEARTBEAT_SECONDS"
+	// EnvRetryAttempts is the function's asynchronous retry attempts (0
+	// to 2): the handler leaves a launch to a retry only while one may
+	// still come.
+	EnvRetryAttempts = "RETRY_ATTEMPTS"
 )
+
+// LastAttemptAfter is the least time from an event's first attempt to its
+// last, with retries retries: "If the function returns an error, by
+// default Lambda attempts to run it two more times, with a one-minute wait
+// between the first two attempts, and two minutes between the second and
+// third attempts" (Lambda developer guide, "How Lambda handles errors and
+// retries with asynchronous invocation").
+func LastAttemptAfter(retries int) time.Duration {
+	return []time.Duration{0, time.Minute, 3 * time.Minute}[retries]
+}
 
 // AbandonMessage is the "msg" of the handler's log line for each launch it
 // abandons; the construct counts these lines into a metric and alarms on it.
@@ -81,6 +95,8 @@ type Config struct {
 	HookName  string
 	Owner     string
 	Heartbeat time.Duration
+	// RetryAttempts are Lambda's asynchronous retries of a failed event.
+	RetryAttempts int
 }
 
 // FromEnv reads the configuration (getenv is os.Getenv in the handler); a
@@ -102,6 +118,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			int(MinHeartbeat.Seconds()), int(MaxHeartbeat.Seconds())))
 	}
 	c.Heartbeat = time.Duration(s) * time.Second
+	v = getenv(EnvRetryAttempts)
+	if c.RetryAttempts, err = strconv.Atoi(v); err != nil || c.RetryAttempts < 0 || c.RetryAttempts > 2 {
+		errs = append(errs, fmt.Errorf("%s %q must be 0, 1 or 2", EnvRetryAttempts, v))
+		c.RetryAttempts = 0
+	}
 	return c, errors.Join(errs...)
 }
 

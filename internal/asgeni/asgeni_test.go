@@ -8,9 +8,9 @@ import (
 )
 
 func TestFromEnv(t *testing.T) {
-	good := map[string]string{EnvGroupName: "Fleet", EnvHookName: "Eni", EnvOwner: "Stack/Eni", EnvHeartbeat: "600"}
+	good := map[string]string{EnvGroupName: "Fleet", EnvHookName: "Eni", EnvOwner: "Stack/Eni", EnvHeartbeat: "600", EnvRetryAttempts: "2"}
 	c, err := FromEnv(func(k string) string { return good[k] })
-	if want := (Config{GroupName: "Fleet", HookName: "Eni", Owner: "Stack/Eni", Heartbeat: 10 * time.Minute}); err != nil || c != want {
+	if want := (Config{GroupName: "Fleet", HookName: "Eni", Owner: "Stack/Eni", Heartbeat: 10 * time.Minute, RetryAttempts: 2}); err != nil || c != want {
 		t.Errorf("FromEnv: %+v, %v; want %+v", c, err, want)
 	}
 	for _, c := range []struct {
@@ -30,6 +30,10 @@ func TestFromEnv(t *testing.T) {
 		{EnvHeartbeat, "18446744104", `HEARTBEAT_SECONDS "18446744104" must be`},
 		{EnvHeartbeat, "30", ""},
 		{EnvHeartbeat, "7200", ""},
+		{EnvRetryAttempts, "", `RETRY_ATTEMPTS "" must be 0, 1 or 2`},
+		{EnvRetryAttempts, "3", `RETRY_ATTEMPTS "3" must be 0, 1 or 2`},
+		{EnvRetryAttempts, "-1", `RETRY_ATTEMPTS "-1" must be 0, 1 or 2`},
+		{EnvRetryAttempts, "0", ""},
 	} {
 		_, err := FromEnv(func(k string) string {
 			if k == c.name {
@@ -42,7 +46,7 @@ func TestFromEnv(t *testing.T) {
 		}
 	}
 	_, err = FromEnv(func(string) string { return "" })
-	for _, name := range []string{EnvGroupName, EnvHookName, EnvOwner, EnvHeartbeat} {
+	for _, name := range []string{EnvGroupName, EnvHookName, EnvOwner, EnvHeartbeat, EnvRetryAttempts} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("an empty environment: %v, want %s named", err, name)
 		}
@@ -187,4 +191,12 @@ func FuzzParseMetadata(f *testing.F) {
 			t.Fatalf("Index %d", i)
 		}
 	})
+}
+
+func TestLastAttemptAfterIsLambdasRetryWaits(t *testing.T) {
+	for retries, want := range []time.Duration{0, time.Minute, 3 * time.Minute} {
+		if got := LastAttemptAfter(retries); got != want {
+			t.Errorf("LastAttemptAfter(%d) = %s, want %s", retries, got, want)
+		}
+	}
 }

@@ -432,10 +432,12 @@ func (h *Handler) complete(ctx context.Context, log *slog.Logger, a Action, resu
 // budget is how long the handler may wait and work: until the earlier of
 // the heartbeat's end (the action's start plus Config.Heartbeat) and the
 // invocation's deadline, less the margin. final says whether this
-// invocation must complete the action within it: when the heartbeat ends
-// first, or when no retry fits before it. Lambda's first retry comes a
-// minute after a failed attempt ("How Lambda handles errors and retries
-// with asynchronous invocation") and needs as long as this one.
+// invocation must complete the action within it, as no retry is sure to
+// come in time: when the heartbeat ends first; when Lambda makes no retry,
+// or this may be its last attempt (LastAttemptAfter has passed since the
+// action started); or when a retry, a minute after this invocation and as
+// long, would not fit in the heartbeat. It may give up a retry early, never
+// wait for one that will not come.
 func (h *Handler) budget(ctx context.Context, a Action) (left time.Duration, final bool) {
 	now := h.now()
 	start := a.Start
@@ -445,7 +447,8 @@ func (h *Handler) budget(ctx context.Context, a Action) (left time.Duration, fin
 	heartbeat := start.Add(h.Config.Heartbeat).Sub(now)
 	if deadline, ok := ctx.Deadline(); ok {
 		if invocation := deadline.Sub(now); invocation < heartbeat {
-			return invocation - h.margin(), heartbeat-invocation < time.Minute+invocation
+			last := h.Config.RetryAttempts == 0 || now.Sub(start) >= asgeni.LastAttemptAfter(h.Config.RetryAttempts)
+			return invocation - h.margin(), last || heartbeat-invocation < time.Minute+invocation
 		}
 	}
 	return heartbeat - h.margin(), true

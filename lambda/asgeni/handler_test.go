@@ -81,7 +81,7 @@ func (w *world) handler() *Handler {
 		})
 	}
 	return &Handler{
-		Config: asgeni.Config{GroupName: group, HookName: hook, Owner: owner, Heartbeat: heartbeat},
+		Config: asgeni.Config{GroupName: group, HookName: hook, Owner: owner, Heartbeat: heartbeat, RetryAttempts: 2},
 		EC2:    ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: aws.String(w.ec2.URL), Credentials: creds, Retryer: fast()}),
 		AutoScaling: autoscaling.New(autoscaling.Options{
 			Region: "us-east-1", BaseEndpoint: aws.String(w.as.URL), Credentials: creds, Retryer: fast(),
@@ -614,14 +614,14 @@ func TestNewHandlerFromTheEnvironment(t *testing.T) {
 	w := newWorld(t)
 	env := map[string]string{
 		asgeni.EnvGroupName: group, asgeni.EnvHookName: hook, asgeni.EnvOwner: owner, asgeni.EnvHeartbeat: "60",
-		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		asgeni.EnvRetryAttempts: "1", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 		"AWS_ENDPOINT_URL_EC2": w.ec2.URL, "AWS_ENDPOINT_URL_AUTO_SCALING": w.as.URL,
 	}
 	h, err := newHandler(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (asgeni.Config{GroupName: group, HookName: hook, Owner: owner, Heartbeat: time.Minute}); h.Config != want {
+	if want := (asgeni.Config{GroupName: group, HookName: hook, Owner: owner, Heartbeat: time.Minute, RetryAttempts: 1}); h.Config != want {
 		t.Errorf("config %+v, want %+v", h.Config, want)
 	}
 	h.Log, h.MinDelay = slog.New(slog.NewJSONHandler(w.logs, nil)), time.Millisecond
@@ -631,7 +631,8 @@ func TestNewHandlerFromTheEnvironment(t *testing.T) {
 
 	for name, want := range map[string]string{
 		asgeni.EnvGroupName: "GROUP_NAME is not set", asgeni.EnvHookName: "HOOK_NAME is not set", asgeni.EnvOwner: "ENI_OWNER is not set",
-		asgeni.EnvHeartbeat: `HEARTBEAT_SECONDS "" must be`, "AWS_REGION": "AWS_REGION not set", "AWS_ACCESS_KEY_ID": "AWS_ACCESS_KEY_ID not set",
+		asgeni.EnvHeartbeat: `HEARTBEAT_SECONDS "" must be`, asgeni.EnvRetryAttempts: `RETRY_ATTEMPTS "" must be`,
+		"AWS_REGION": "AWS_REGION not set", "AWS_ACCESS_KEY_ID": "AWS_ACCESS_KEY_ID not set",
 	} {
 		_, err := newHandler(func(k string) string {
 			if k == name {
@@ -654,7 +655,11 @@ func TestNewHandlerFromTheEnvironment(t *testing.T) {
 func TestBudgetEndsAtTheEarlierDeadlineLessTheMargin(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	h := &Handler{Config: asgeni.Config{Heartbeat: time.Minute}, Now: func() time.Time { return t0 }, Margin: 5 * time.Second}
-	long := &Handler{Config: asgeni.Config{Heartbeat: 7 * time.Minute}, Now: h.Now, Margin: h.Margin}
+	long := &Handler{Config: asgeni.Config{Heartbeat: 7 * time.Minute, RetryAttempts: 2}, Now: h.Now, Margin: h.Margin}
+	// A heartbeat longer than RequiredHeartbeat: only the retry count says
+	// which attempt may be the last.
+	longer := &Handler{Config: asgeni.Config{Heartbeat: time.Hour, RetryAttempts: 2}, Now: h.Now, Margin: h.Margin}
+	noRetry := &Handler{Config: asgeni.Config{Heartbeat: time.Hour}, Now: h.Now, Margin: h.Margin}
 	deadline := func(d time.Duration) context.Context {
 		ctx, cancel := context.WithDeadline(context.Background(), t0.Add(d))
 		t.Cleanup(cancel)
@@ -672,6 +677,9 @@ func TestBudgetEndsAtTheEarlierDeadlineLessTheMargin(t *testing.T) {
 		{"the invocation's deadline, no retry fits after it", h, deadline(20 * time.Second), t0.Add(-10 * time.Second), 15 * time.Second, true},
 		{"the invocation's deadline, a retry fits after it", long, deadline(time.Minute), t0, 55 * time.Second, false},
 		{"the third attempt of three", long, deadline(time.Minute), t0.Add(-5 * time.Minute), 55 * time.Second, true},
+		{"a long heartbeat, the first attempt", longer, deadline(time.Minute), t0, 55 * time.Second, false},
+		{"a long heartbeat, maybe the last attempt", longer, deadline(time.Minute), t0.Add(-3 * time.Minute), 55 * time.Second, true},
+		{"a long heartbeat and no retry", noRetry, deadline(time.Minute), t0, 55 * time.Second, true},
 		{"a start the event does not give is now", h, context.Background(), time.Time{}, 55 * time.Second, true},
 		{"a start ahead of the clock is now", h, context.Background(), t0.Add(time.Hour), 55 * time.Second, true},
 		{"a heartbeat over", h, context.Background(), t0.Add(-2 * time.Minute), -65 * time.Second, true},
