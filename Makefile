@@ -18,7 +18,7 @@ CDK := cdk --no-notices
 LINT := $(TOOLS)/bin/golangci-lint
 STACK ?= ApiStack
 
-.PHONY: all tools synth test snapshots deploy diff lint clean bench release-check
+.PHONY: all tools synth test snapshots diagrams deploy diff lint clean bench release-check
 
 all: test synth
 
@@ -48,6 +48,13 @@ test: tools
 # Rewrites the golden files of every snapshot test; review the diff.
 snapshots: tools
 	CDK_VALIDATION=false UPDATE_SNAPSHOTS=1 go test -count=1 ./...
+
+# Regenerates the architecture diagram (Mermaid) of every construct page
+# (constructs/<name>/README.md) and sample stack page (apps/<pkg>/README.md)
+# from the stacks their tests synthesize; TestDiagram fails in `make test`
+# when one is stale. Review the diff.
+diagrams: tools
+	CDK_VALIDATION=false UPDATE_DIAGRAMS=1 go test -count=1 -run '^TestDiagram$$' ./constructs/... ./apps/...
 
 # The handlers' benchmarks; warm `make synth` against the app's own
 # construction cost, interleaved (.ci/bench-synth); each handler's Lambda

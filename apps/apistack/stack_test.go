@@ -218,3 +218,6 @@ func TestUpdateSafety(t *testing.T) {
 		t.Run(name, func(t *testing.T) { assertions.UpdateSafe(t, before, after, nil) })
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, apiStack(t), "README.md") }

@@ -398,3 +398,6 @@ func TestAnIdleConnectionIsClosed(t *testing.T) {
 		t.Errorf("the idle connection's row stays: %v", r.ids(t))
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, chatStack(t), "README.md") }

@@ -362,3 +362,6 @@ func TestUpgradeFromTheSpotFleetSample(t *testing.T) {
 	}
 	assertions.UpdateSafe(t, &assertions.Result{JSON: old}, containersStack(t), allowed)
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, containersStack(t), "README.md") }

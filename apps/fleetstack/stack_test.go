@@ -68,3 +68,5 @@ func TestUpdateSafety(t *testing.T) {
 		t.Errorf("a newly published AMI replaces %+v (%v)", replaced, err)
 	}
 }
+
+func TestDiagram(t *testing.T) { assertions.Diagram(t, fleetStack(t), "README.md") }

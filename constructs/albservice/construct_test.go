@@ -299,3 +299,6 @@ func TestCapacityProviderStrategiesReplaceTheLaunchType(t *testing.T) {
 		}
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, fargate(t), "README.md") }

@@ -184,8 +184,8 @@ func TestTheHeartbeatCoversEveryAttempt(t *testing.T) {
 	}
 	fn := assertions.Find(r, "AWS::Lambda::Function", nil)[assertions.LogicalID(e.Handler.Function)]
 	env := assertions.JSON(fn["Properties"].(map[string]any)["Environment"])
-	if !strings.Contains(env, `"HEARTBEAT_SECONDS":"420"`) {
-		t.Errorf("the handler's environment %s lacks the heartbeat", env)
+	if !strings.Contains(env, `"HEARTBEAT_SECONDS":"420"`) || !strings.Contains(env, `"RETRY_ATTEMPTS":"2"`) {
+		t.Errorf("the handler's environment %s lacks the heartbeat or the retry attempts", env)
 	}
 }
 
@@ -534,3 +534,6 @@ func TestTuningReplacesNothing(t *testing.T) {
 	}
 	assertions.UpdateSafe(t, synth(false), synth(true), nil)
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, eventBridge(t), "README.md") }

@@ -178,3 +178,6 @@ func TestSuite(t *testing.T) {
 func TestCustomSuite(t *testing.T) {
 	assertions.Suite(t, custom(t))
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, cookies(t), "README.md") }

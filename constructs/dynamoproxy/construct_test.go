@@ -342,3 +342,6 @@ func TestMaxCreateBodyBytesForAgreesWithTheConstruct(t *testing.T) {
 		t.Error("bad props must fail as the constructor does")
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, comments(t), "README.md") }

@@ -532,3 +532,6 @@ func TestSuite(t *testing.T) {
 func TestSuiteOwnKey(t *testing.T) {
 	assertions.Suite(t, ownKey(t))
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, pipeline(t), "README.md") }

@@ -5,8 +5,8 @@
 // SNS topic; a Go Lambda (lambda/emailhygiene) keeps one item per address in
 // DynamoDB, and a read-only API answers whether an address may be sent to.
 // What cannot be applied waits in two dead-letter queues, whose alarms
-// notify an SNS topic (Alarms). The README's emailhygiene bullet says what
-// the pipeline does beyond the post, and why.
+// notify an SNS topic (Alarms). Its README.md says what the pipeline does
+// beyond the post, and why.
 //
 // It comes from the AWS Compute Blog post "Maintaining a Healthy Email
 // Database with AWS Lambda, Amazon SNS, and Amazon DynamoDB", whose console

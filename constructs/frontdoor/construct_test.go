@@ -564,3 +564,6 @@ func TestTheRotationProbesTheOriginAndMayWaitFifteenMinutes(t *testing.T) {
 		t.Error("a VPC origin cannot be probed from the function")
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, header(t), "README.md") }

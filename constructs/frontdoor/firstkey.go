@@ -45,7 +45,7 @@ import "github.com/aws/jsii-runtime-go"
 // repository's cdk.json turns on, Tags.Of on the stack or app too). CDK's
 // own text for that flag says CloudFormation "will apply all stack tags to
 // all resources in the stack", which would update the key: after a
-// rotation, that update re-reads the secret and fails. The README warns.
+// rotation, that update re-reads the secret and fails. Its README.md warns.
 func (f *FrontDoor) pinFirstApiKey() {
 	if f.ApiKey == nil {
 		return

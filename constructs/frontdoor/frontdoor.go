@@ -21,9 +21,8 @@
 // The template sets the header value and the accepted value only through
 // {{resolve:secretsmanager:…}} references to the secret's current value, so
 // a later deployment can only apply a value the origin accepts. The rotation
-// Lambda is lambda/originkey; its timeline is written once, in the README
-// ("What the constructs do beyond the blog posts", frontdoor, "Rotation
-// timeline").
+// Lambda is lambda/originkey; its timeline is written once, in this
+// package's README.md ("Rotation timeline").
 package frontdoor
 
 import (
@@ -426,7 +425,7 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 	// Find a key a retried step created by its name, and manage this usage
 	// plan's keys. GET on /apikeys cannot be scoped (no resource-level
 	// permission for listing): it also allows listing with includeValues,
-	// which the handler never asks for; the README says so.
+	// which the handler never asks for; its README.md says so.
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET"}, apigw("/apikeys"), apigw(*planKeys)))
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:POST"}, apigw(*planKeys)))
 }

@@ -9,7 +9,7 @@ import (
 
 // ProbePath is the path the rotation probes on the origin, with the origin
 // key header, to see whether the origin accepts a new key before CloudFront
-// sends it (see the README's rotation timeline).
+// sends it (see README.md, "Rotation timeline").
 const ProbePath = "origin-probe"
 
 // buildProbe gives the rotation a URL of the origin that answers 403 to a

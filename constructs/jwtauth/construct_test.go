@@ -180,3 +180,6 @@ func TestAnExistingSecretIsReadable(t *testing.T) {
 		}
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, guarded(t), "README.md") }

@@ -226,3 +226,6 @@ func TestNewItemRefusesWhatTheApiWouldRefuse(t *testing.T) {
 		t.Error("a host outside AllowedHosts was accepted")
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, redirectStack(t), "README.md") }

@@ -360,3 +360,6 @@ func TestAPinnedMachineImageReplacesTheFleetOnlyWhenItChanges(t *testing.T) {
 		t.Errorf("a new pinned image replaces %q, want %q", types, want)
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, fleet(t), "README.md") }

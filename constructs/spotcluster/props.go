@@ -112,7 +112,7 @@ type Props struct {
 	// fleet requested through the API (CloudFormation included) needs and the
 	// console creates ("Spot Fleet permissions", EC2 user guide). Once per
 	// account: creating a role that exists fails the stack, so it is off
-	// unless asked. Spot Fleet only. Default: false (see the README to check
+	// unless asked. Spot Fleet only. Default: false (see README.md to check
 	// or create them).
 	CreateServiceLinkedRoles *bool
 	// MachineImage is the instances' AMI, which must be an ECS-optimized

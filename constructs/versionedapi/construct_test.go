@@ -251,3 +251,6 @@ func TestModernV1ErrorsAndMounting(t *testing.T) {
 		t.Errorf("modern V1, bad start: %d %s", resp.Status, resp.Body)
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, storeFront(t), "README.md") }

@@ -192,3 +192,6 @@ func TestInvalidPropsFailWithAClearMessage(t *testing.T) {
 		})
 	}
 }
+
+// The page's architecture diagram is this stack's (make diagrams).
+func TestDiagram(t *testing.T) { assertions.Diagram(t, chat(t), "README.md") }

@@ -31,7 +31,7 @@ const (
 const WAFRefusedHeader = "x-amzn-waf-origin-key"
 
 // SettleMargin is the least time between making the origin accept a new key
-// and making CloudFront send it (see the README's rotation timeline).
+// and making CloudFront send it (see constructs/frontdoor/README.md, "Rotation timeline").
 const SettleMargin = 5 * time.Minute
 
 // FunctionTimeout is the rotation function's timeout, Lambda's largest: a

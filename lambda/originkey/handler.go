@@ -7,9 +7,8 @@
 // It implements Secrets Manager's four rotation steps (createSecret,
 // setSecret, testSecret, finishSecret), each idempotent, so that at every
 // moment the value CloudFront sends is one the origin accepts. The timeline,
-// and why it replaces the post's approach, is written once, in the README:
-// "What the constructs do beyond the blog posts", frontdoor, "Rotation
-// timeline".
+// and why it replaces the post's approach, is written once, in
+// constructs/frontdoor/README.md, "Rotation timeline".
 package main
 
 import (
@@ -82,7 +81,7 @@ type Handler struct {
 
 // Timing bounds the waits of one step. Every wait polls a real signal
 // (CloudFront's status, the origin's answer to probes), except
-// SettleMargin, which the README's rotation timeline explains.
+// SettleMargin, which constructs/frontdoor/README.md's rotation timeline explains.
 type Timing struct {
 	// Poll is the interval between two reads of CloudFront's status.
 	Poll time.Duration
