@@ -49,12 +49,16 @@ test: tools
 snapshots: tools
 	CDK_VALIDATION=false UPDATE_SNAPSHOTS=1 go test -count=1 ./...
 
-# Regenerates the architecture diagram (Mermaid) of every construct page
-# (constructs/<name>/README.md) and sample stack page (apps/<pkg>/README.md)
-# from the stacks their tests synthesize; TestDiagram fails in `make test`
-# when one is stale. Review the diff.
+# Regenerates the generated parts of the pages: the architecture diagram
+# (Mermaid) of every construct page (constructs/<name>/README.md) and sample
+# stack page (apps/<pkg>/README.md), from the stacks their tests
+# synthesize, and each construct page's props and exposed-resources tables,
+# from the doc comments. TestDiagram and
+# TestConstructPagesListPropsAndExposedResources fail in `make test` when
+# one is stale. Review the diff.
 diagrams: tools
-	CDK_VALIDATION=false UPDATE_DIAGRAMS=1 go test -count=1 -run '^TestDiagram$$' ./constructs/... ./apps/...
+	CDK_VALIDATION=false UPDATE_DIAGRAMS=1 go test -count=1 -run '^(TestDiagram|TestConstructPagesListPropsAndExposedResources)$$' \
+		./constructs/... ./apps/... ./internal/module
 
 # The handlers' benchmarks; warm `make synth` against the app's own
 # construction cost, interleaved (.ci/bench-synth); each handler's Lambda

@@ -89,9 +89,9 @@ type SecondaryEni struct {
 	// FailedEvents holds the events Handler failed on after every retry, or
 	// that waited longer than Heartbeat.
 	FailedEvents awssqs.Queue
-	// Alarms receives DeliveryDeadLettersAlarm and FailedEventsAlarm:
-	// Props.ExistingAlarmTopic, or a new topic encrypted with AlarmsKey (nil
-	// otherwise).
+	// Alarms receives DeliveryDeadLettersAlarm, FailedEventsAlarm and
+	// AbandonedLaunchesAlarm: Props.ExistingAlarmTopic, or a new topic
+	// encrypted with AlarmsKey (nil otherwise).
 	Alarms                   awssns.ITopic
 	AlarmsKey                awskms.Key
 	DeliveryDeadLettersAlarm awscloudwatch.Alarm
