@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/blueprints-cdk/blueprints/apps/apistack/smoke"
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/assertions/local"
 )
@@ -84,6 +85,10 @@ func guardedAPI(t *testing.T) *local.RestAPI {
 			dirs[id] = "lambda/redirect"
 		case "Orders back end (V2 contract)":
 			dirs[id] = "lambda/orders"
+		case "Issues a random cookie for GET /cookie":
+			dirs[id] = "lambda/cookie"
+		case "Sets and reads the language and theme cookies of /profile":
+			dirs[id] = "lambda/profile"
 		}
 	}
 	functions := local.StartFunctionsEnv(t, r.JSON, dirs, refs,
@@ -178,5 +183,31 @@ func TestTheOrdersRoutes(t *testing.T) {
 		if err != nil || resp.Status != 200 || !strings.Contains(resp.Body, want) {
 			t.Errorf("GET %s: %d %s (%v)", path, resp.Status, resp.Body, err)
 		}
+	}
+}
+
+// Every smoke check of `make integ` passes against the synthesized stack
+// on the local emulator, over HTTP: the same code, another base URL.
+func TestSmokeChecksOffline(t *testing.T) {
+	srv := httptest.NewServer(guardedAPI(t))
+	t.Cleanup(srv.Close)
+	target := smoke.Target{BaseURL: srv.URL + "/", Client: srv.Client(),
+		Token: hs256(tokenKey, map[string]any{"sub": "smoke", "scope": "users", "exp": time.Now().Add(time.Hour).Unix()})}
+	for _, c := range smoke.Checks() {
+		t.Run(c.Name, func(t *testing.T) {
+			if err := c.Run(context.Background(), target); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// A path no method serves: API Gateway's MISSING_AUTHENTICATION_TOKEN.
+	resp, err := srv.Client().Get(srv.URL + "/nowhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 403 || string(b) != `{"message":"Missing Authentication Token"}` {
+		t.Errorf("GET /nowhere: %d %s", resp.StatusCode, b)
 	}
 }
