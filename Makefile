@@ -18,7 +18,7 @@ CDK := cdk --no-notices
 LINT := $(TOOLS)/bin/golangci-lint
 STACK ?= ApiStack
 
-.PHONY: all tools synth test snapshots diagrams deploy diff lint clean bench release-check
+.PHONY: all tools synth test snapshots diagrams deploy diff integ lint clean bench release-check
 
 all: test synth
 
@@ -87,8 +87,17 @@ $(LINT): $(TOOLS)/go/go.mod $(TOOLS)/go/go.sum
 
 # golangci-lint v2 with .golangci.yml: errcheck, govet, staticcheck, unused,
 # revive (doc comments on exported names), gofmt/goimports, lines <= 160.
+# Deploys STACK to your account, runs its integration checks (integ/,
+# build tag integ) and destroys it, also on failure, unless KEEP=1 (see
+# the README, "Deploy-time integration tests"). Needs credentials; refuses
+# cleanly without them.
+integ: tools
+	@test -n "$(STACK)" || { echo "usage: make integ STACK=ApiStack [KEEP=1]" >&2; exit 2; }
+	.ci/integ $(STACK)
+
 lint: $(LINT)
 	$(LINT) run ./...
+	cd integ && go vet -tags integ ./... && $(LINT) run --build-tags integ ./...
 
 clean:
 	rm -rf .cdk.out cdk.out

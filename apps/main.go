@@ -40,9 +40,24 @@ func main() {
 		chat.AddDependency(api.Stack, jsii.String("the account's API Gateway CloudWatch role"))
 	}
 
+	destroyOnIntegration(app)
 	// Every synth runs the AwsSolutions rules; an unsuppressed error fails it.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	app.Synth(nil)
+}
+
+// IntegContext is the context key `make integ` sets (-c integ=true): the
+// deployment is a test's, so nothing in it may outlive it.
+const IntegContext = "integ"
+
+// destroyOnIntegration sets every resource's removal policy to DESTROY
+// when the app runs for `make integ`: tables, keys, secrets and log groups
+// that the constructs retain by default go with the stack. (A bucket with
+// objects cannot be deleted: .ci/integ empties the stack's buckets first.)
+func destroyOnIntegration(app awscdk.App) {
+	if v := app.Node().TryGetContext(jsii.String(IntegContext)); v == "true" || v == true {
+		awscdk.RemovalPolicies_Of(app).Destroy(nil)
+	}
 }
 
 // DefaultRegion is the region stacks are synthesized for when the CLI found

@@ -7,9 +7,6 @@ package apistack_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -51,15 +48,14 @@ func secretsManager(t *testing.T) string {
 	return srv.URL
 }
 
-// hs256 mints a token with the standard library alone, independently of
-// the handler's JOSE library.
-func hs256(key string, claims map[string]any) string {
-	enc := base64.RawURLEncoding
-	payload, _ := json.Marshal(claims)
-	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload)
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write([]byte(input))
-	return input + "." + enc.EncodeToString(mac.Sum(nil))
+// mint is smoke.Mint with a string key.
+func mint(t *testing.T, key string, claims map[string]any) string {
+	t.Helper()
+	tok, err := smoke.Mint([]byte(key), claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func guardedAPI(t *testing.T) *local.RestAPI {
@@ -101,15 +97,15 @@ func TestPostingACommentNeedsAToken(t *testing.T) {
 	api := guardedAPI(t)
 	body := `{"pageId":"breaking-news","userName":"u","message":"m"}`
 	now := time.Now()
-	valid := hs256(tokenKey, map[string]any{"sub": "alice", "scope": "users", "exp": now.Add(time.Hour).Unix()})
+	valid := mint(t, tokenKey, map[string]any{"sub": "alice", "scope": "users", "exp": now.Add(time.Hour).Unix()})
 	for name, c := range map[string]struct {
 		authorization string
 		status        int
 	}{
 		"no token":     {"", 401},
 		"not a bearer": {"Basic Zm9vOmJhcg==", 401},
-		"wrong key":    {"Bearer " + hs256("another-key-of-forty-three-characters-00000", map[string]any{"sub": "alice", "exp": now.Add(time.Hour).Unix()}), 401},
-		"expired":      {"Bearer " + hs256(tokenKey, map[string]any{"sub": "alice", "exp": now.Add(-2 * time.Minute).Unix()}), 401},
+		"wrong key":    {"Bearer " + mint(t, "another-key-of-forty-three-characters-00000", map[string]any{"sub": "alice", "exp": now.Add(time.Hour).Unix()}), 401},
+		"expired":      {"Bearer " + mint(t, tokenKey, map[string]any{"sub": "alice", "exp": now.Add(-2 * time.Minute).Unix()}), 401},
 		"valid":        {"Bearer " + valid, 201},
 		"lower bearer": {"bearer " + valid, 201},
 	} {
@@ -192,7 +188,7 @@ func TestSmokeChecksOffline(t *testing.T) {
 	srv := httptest.NewServer(guardedAPI(t))
 	t.Cleanup(srv.Close)
 	target := smoke.Target{BaseURL: srv.URL + "/", Client: srv.Client(),
-		Token: hs256(tokenKey, map[string]any{"sub": "smoke", "scope": "users", "exp": time.Now().Add(time.Hour).Unix()})}
+		Token: mint(t, tokenKey, map[string]any{"sub": "smoke", "scope": "users", "exp": time.Now().Add(time.Hour).Unix()})}
 	for _, c := range smoke.Checks() {
 		t.Run(c.Name, func(t *testing.T) {
 			if err := c.Run(context.Background(), target); err != nil {

@@ -9,10 +9,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +16,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/blueprints-cdk/blueprints/apps/apistack/smoke"
 )
 
 func main() {
@@ -52,23 +50,10 @@ func run(args []string, key io.Reader, out io.Writer, now time.Time) error {
 	if len(k) < 32 {
 		return fmt.Errorf("the key on standard input is %d bytes; want the secret's value (43 characters or more)", len(k))
 	}
-	tok, err := Mint([]byte(k), map[string]any{"sub": *sub, "scope": *scope, "iat": now.Unix(), "exp": now.Add(*ttl).Unix()})
+	tok, err := smoke.Mint([]byte(k), map[string]any{"sub": *sub, "scope": *scope, "iat": now.Unix(), "exp": now.Add(*ttl).Unix()})
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(out, tok)
 	return err
-}
-
-// Mint signs claims as a compact HS256 JWS (RFC 7515 §7.1, RFC 7518 §3.2).
-func Mint(key []byte, claims map[string]any) (string, error) {
-	enc := base64.RawURLEncoding
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload)
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(input))
-	return input + "." + enc.EncodeToString(mac.Sum(nil)), nil
 }

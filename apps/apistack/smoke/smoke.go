@@ -8,7 +8,10 @@ package smoke
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -158,4 +161,19 @@ func call(ctx context.Context, t Target, method, path, body string, headers map[
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp, string(b), err
+}
+
+// Mint signs claims as a compact HS256 JWS (RFC 7515 §7.1, RFC 7518 §3.2)
+// with the key of ApiStack's TokenKeySecretArn secret: a token POST
+// /comments accepts. It shares no code with the authorizer's JOSE library.
+func Mint(key []byte, claims map[string]any) (string, error) {
+	enc := base64.RawURLEncoding
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload)
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(input))
+	return input + "." + enc.EncodeToString(mac.Sum(nil)), nil
 }
