@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/blueprints-cdk/blueprints/assertions/local"
 	"github.com/blueprints-cdk/blueprints/internal/asgeni"
 )
 
@@ -54,13 +53,13 @@ type world struct {
 	j    *journal
 	ec2  *ec2Fake
 	as   *asFake
-	logs *logBuffer
+	logs *local.LogBuffer
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	j := &journal{}
-	w := &world{j: j, ec2: startEC2(t, j), as: startAutoScaling(t, j), logs: &logBuffer{}}
+	w := &world{j: j, ec2: startEC2(t, j), as: startAutoScaling(t, j), logs: &local.LogBuffer{}}
 	w.ec2.availableAfter = 1 // one describe answers pending: the handler waits
 	for _, s := range []struct{ id, zone string }{{appA, zoneA}, {appB, zoneB}, {mgmtA, zoneA}, {mgmtB, zoneB}} {
 		w.ec2.addSubnet(s.id, s.zone, 250)
@@ -279,7 +278,7 @@ func TestLaunchInTheSecondZoneAttachesAnInterfaceFromThatZonesSubnet(t *testing.
 		complete.Get("LifecycleActionToken") != a.Token || complete.Get("InstanceId") != a.InstanceID {
 		t.Errorf("complete %v", complete)
 	}
-	line := w.logs.find(t, "interface attached")
+	line := w.logs.Line(t, "interface attached")
 	for k, v := range map[string]any{"instance": a.InstanceID, "group": group, "token": a.Token, "interface": eni.id, "attachment": eni.attachment.id} {
 		if line[k] != v {
 			t.Errorf("log line %v: %s is %v, want %v", line, k, line[k], v)
@@ -308,7 +307,7 @@ func TestTestNotificationMakesNoCallsAndSucceeds(t *testing.T) {
 	w := newWorld(t)
 	w.handle(t, w.handler(), snsEvent(t, Action{Test: true, Group: group, Start: time.Now()}))
 	w.wantCalls(t)
-	if line := w.logs.find(t, "event ignored"); line["reason"] != "test notification" {
+	if line := w.logs.Line(t, "event ignored"); line["reason"] != "test notification" {
 		t.Errorf("log line %v", line)
 	}
 }
@@ -329,8 +328,8 @@ func TestActionDeliveredTwiceCreatesOneInterface(t *testing.T) {
 		t.Errorf("second delivery's calls %q", second)
 	}
 	w.wantAttached(t, a, mgmtB, sg1, sg2)
-	w.logs.find(t, "interface already attached")
-	w.logs.find(t, "lifecycle action was no longer active")
+	w.logs.Line(t, "interface already attached")
+	w.logs.Line(t, "lifecycle action was no longer active")
 }
 
 // 5. No address left in the subnet: nothing to attach, ABANDON.
@@ -398,7 +397,7 @@ func TestPendingInstanceIsWaitedForBeforeTheAttach(t *testing.T) {
 		"CreateNetworkInterface", "DescribeNetworkInterfaces", "DescribeNetworkInterfaces",
 		"AttachNetworkInterface", "ModifyNetworkInterfaceAttribute", "CompleteLifecycleAction CONTINUE")
 	w.wantAttached(t, a, mgmtB, sg1, sg2)
-	if line := w.logs.find(t, "instance running"); line["checks"] != 4.0 || line["zone"] != zoneB {
+	if line := w.logs.Line(t, "instance running"); line["checks"] != 4.0 || line["zone"] != zoneB {
 		t.Errorf("log line %v", line)
 	}
 }
@@ -529,7 +528,7 @@ func TestUnusableMetadataAbandonsWithoutCreating(t *testing.T) {
 			w.handle(t, w.handler(), eventBridgeEvent(t, a))
 			w.wantCalls(t, c.calls...)
 			w.wantAbandoned(t, a)
-			if line := w.logs.find(t, "abandoning the launch"); !strings.Contains(fmt.Sprint(line["error"]), c.logged) {
+			if line := w.logs.Line(t, "abandoning the launch"); !strings.Contains(fmt.Sprint(line["error"]), c.logged) {
 				t.Errorf("log line %v, want %q", line, c.logged)
 			}
 		})
@@ -570,7 +569,7 @@ func TestOtherGroupsHooksAndTransitionsAreIgnored(t *testing.T) {
 			w.handle(t, w.handler(), eventBridgeEvent(t, a))
 			w.handle(t, w.handler(), snsEvent(t, a))
 			w.wantCalls(t)
-			if line := w.logs.find(t, "event ignored"); line["reason"] != c.reason {
+			if line := w.logs.Line(t, "event ignored"); line["reason"] != c.reason {
 				t.Errorf("log line %v, want reason %q", line, c.reason)
 			}
 		})
@@ -759,7 +758,7 @@ func TestLateDeliveryAfterSuccessKeepsTheAttachedInterface(t *testing.T) {
 		t.Errorf("late delivery's calls %q", late)
 	}
 	w.wantAttached(t, a, mgmtB, sg1, sg2)
-	w.logs.find(t, "interface kept: attached")
+	w.logs.Line(t, "interface kept: attached")
 }
 
 func TestClientTokenIsStableShortASCIIAndPerAction(t *testing.T) {
@@ -788,37 +787,4 @@ func BenchmarkLaunch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// logBuffer collects a handler's JSON log lines; concurrent handlers share
-// it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// find is the first line logged with msg; the test fails without one.
-func (l *logBuffer) find(t testing.TB, msg string) map[string]any {
-	t.Helper()
-	s := bufio.NewScanner(strings.NewReader(l.String()))
-	for s.Scan() {
-		var line map[string]any
-		if json.Unmarshal(s.Bytes(), &line) == nil && line["msg"] == msg {
-			return line
-		}
-	}
-	t.Fatalf("no %q line in the logs:\n%s", msg, l)
-	return nil
 }
