@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/blueprints-cdk/blueprints/apps/chatstack"
+	"github.com/blueprints-cdk/blueprints/apps/chatstack/smoke"
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/assertions/local"
 	"github.com/blueprints-cdk/blueprints/constructs/wschat"
@@ -101,64 +102,37 @@ func startRoom(t testing.TB, extra map[string]string) *room {
 	return &room{api: api, db: d.Client(), table: table}
 }
 
-// client is a connected WebSocket client whose messages a goroutine
-// reads: coder/websocket closes a connection whose Read is cancelled, so
-// waiting for "no message" must not cancel a Read.
-type client struct {
-	c    *websocket.Conn
-	msgs chan string
-	err  chan error
-}
+// client is a connected client of the room.
+type client struct{ *smoke.Client }
 
 func (r *room) dial(t testing.TB) *client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	before := len(r.api.ConnectionIDs())
-	c, resp, err := websocket.Dial(ctx, r.api.URL, nil)
+	c, err := smoke.Dial(ctx, r.api.URL)
 	if err != nil {
-		t.Fatalf("connecting: %v (%v)", err, resp)
+		t.Fatal(err)
 	}
 	// The gateway records the connection just after the handshake the
 	// client has seen.
 	if !eventually(func() bool { return len(r.api.ConnectionIDs()) > before }) {
 		t.Fatal("the gateway did not record the connection")
 	}
-	c.SetReadLimit(local.WebSocketMaxMessage)
-	cl := &client{c: c, msgs: make(chan string, 16), err: make(chan error, 1)}
-	go func() {
-		for {
-			_, b, err := c.Read(context.Background())
-			if err != nil {
-				cl.err <- err
-				return
-			}
-			cl.msgs <- string(b)
-		}
-	}()
-	t.Cleanup(func() { _ = c.CloseNow() })
-	return cl
+	t.Cleanup(func() { _ = c.Conn.CloseNow() })
+	return &client{c}
 }
 
 func (cl *client) send(t *testing.T, msg string) {
 	t.Helper()
-	if err := cl.c.Write(t.Context(), websocket.MessageText, []byte(msg)); err != nil {
+	if err := cl.Conn.Write(t.Context(), websocket.MessageText, []byte(msg)); err != nil {
 		t.Fatalf("sending: %v", err)
 	}
 }
 
 // read is the next message, or an error: the connection's, or a timeout
 // after wait.
-func (cl *client) read(wait time.Duration) (string, error) {
-	select {
-	case m := <-cl.msgs:
-		return m, nil
-	case err := <-cl.err:
-		return "", err
-	case <-time.After(wait):
-		return "", context.DeadlineExceeded
-	}
-}
+func (cl *client) read(wait time.Duration) (string, error) { return cl.Next(wait) }
 
 // eventually waits up to 30 s for ok.
 func eventually(ok func() bool) bool {
@@ -239,7 +213,7 @@ func TestAVanishedConnectionIsDeletedOnTheNextBroadcast(t *testing.T) {
 	r.api.LoseDisconnects = true
 	a, b, c := r.dial(t), r.dial(t), r.dial(t)
 	ids := r.api.ConnectionIDs()
-	if err := c.c.CloseNow(); err != nil {
+	if err := c.Conn.CloseNow(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -334,7 +308,7 @@ func TestDisconnectAndTheMessageLimit(t *testing.T) {
 	r := startRoom(t, nil)
 	a, b := r.dial(t), r.dial(t)
 	ids := r.api.ConnectionIDs()
-	if err := a.c.Close(websocket.StatusNormalClosure, "bye"); err != nil {
+	if err := a.Conn.Close(websocket.StatusNormalClosure, "bye"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(func() bool { return !r.ids(t)[ids[0]] })
@@ -347,7 +321,7 @@ func TestDisconnectAndTheMessageLimit(t *testing.T) {
 		t.Errorf("a 32 KB+1 message: %v, want close status 1009", err)
 	}
 	c := r.dial(t)
-	if err := c.c.Write(t.Context(), websocket.MessageBinary, []byte(`{"action":"sendmessage","data":"x"}`)); err != nil {
+	if err := c.Conn.Write(t.Context(), websocket.MessageBinary, []byte(`{"action":"sendmessage","data":"x"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.read(10 * time.Second); websocket.CloseStatus(err) != websocket.StatusUnsupportedData {
@@ -371,7 +345,7 @@ func BenchmarkBroadcastThroughTheLocalGateway(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		want := fmt.Sprint("round ", i)
-		if err := clients[0].c.Write(b.Context(), websocket.MessageText, []byte(`{"action":"sendmessage","data":"`+want+`"}`)); err != nil {
+		if err := clients[0].Conn.Write(b.Context(), websocket.MessageText, []byte(`{"action":"sendmessage","data":"`+want+`"}`)); err != nil {
 			b.Fatal(err)
 		}
 		for j, c := range clients {
@@ -401,3 +375,16 @@ func TestAnIdleConnectionIsClosed(t *testing.T) {
 
 // The page's architecture diagram is this stack's (make diagrams).
 func TestDiagram(t *testing.T) { assertions.Diagram(t, chatStack(t), "README.md") }
+
+// Every smoke check of `make integ` passes against the synthesized stack
+// on the local WebSocket gateway: the same code, another URL.
+func TestSmokeChecksOffline(t *testing.T) {
+	r := startRoom(t, nil)
+	for _, c := range smoke.Checks() {
+		t.Run(c.Name, func(t *testing.T) {
+			if err := c.Run(t.Context(), r.api.URL); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
