@@ -4,7 +4,6 @@ package integ
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -24,16 +23,11 @@ func TestChatStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := out["WebSocketUrl"]
-	var results []Result
+	var checks []NamedCheck
 	for _, c := range smoke.Checks() {
-		start := time.Now()
-		err := Bounded(ctx, 30*time.Second, func(ctx context.Context) error { return c.Run(ctx, url) })
-		results = append(results, Result{Check: c.Name, Resource: url, Err: err, Took: time.Since(start)})
+		checks = append(checks, NamedCheck{Name: c.Name, Resource: url, Run: func(ctx context.Context) error {
+			return Bounded(ctx, 30*time.Second, func(ctx context.Context) error { return c.Run(ctx, url) })
+		}})
 	}
-	fmt.Print(Report("ChatStack", results))
-	for _, r := range results {
-		if r.Err != nil {
-			t.Fail()
-		}
-	}
+	Run(t, "ChatStack", checks)
 }

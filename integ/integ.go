@@ -94,3 +94,49 @@ func Bounded(ctx context.Context, d time.Duration, check func(context.Context) e
 	defer cancel()
 	return check(ctx)
 }
+
+// Eventually retries check every 5 seconds until it passes or d is over,
+// and returns its last error: for a resource that is still settling (ECS
+// tasks registering behind a load balancer, an SES event on its way).
+func Eventually(ctx context.Context, d time.Duration, check func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		err := check(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("still failing after %s: %w", d, err)
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// Run runs named checks, each bounded by its own deadline, prints the
+// report and fails t if any failed.
+func Run(t interface {
+	Fail()
+	Helper()
+}, stack string, checks []NamedCheck) {
+	t.Helper()
+	var results []Result
+	for _, c := range checks {
+		start := time.Now()
+		err := c.Run(context.Background())
+		results = append(results, Result{Check: c.Name, Resource: c.Resource, Err: err, Took: time.Since(start)})
+	}
+	fmt.Print(Report(stack, results))
+	for _, r := range results {
+		if r.Err != nil {
+			t.Fail()
+		}
+	}
+}
+
+// NamedCheck is one check of a run, with the resource it hits.
+type NamedCheck struct {
+	Name, Resource string
+	Run            func(context.Context) error
+}
