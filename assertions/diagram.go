@@ -208,15 +208,19 @@ var nonID = regexp.MustCompile(`[^A-Za-z0-9_]`)
 func mermaidID(s string) string { return "g_" + nonID.ReplaceAllString(s, "_") }
 
 // Diagram keeps the Mermaid block of the page at path (a README.md of the
-// calling package) equal to Mermaid(r): see GeneratedBlock, with the name
+// calling package) equal to Mermaid(r): DiagramBlock with the name
 // "diagram".
-func Diagram(t testing.TB, r *Result, path string) {
+func Diagram(t testing.TB, r *Result, path string) { t.Helper(); DiagramBlock(t, r, path, "diagram") }
+
+// DiagramBlock keeps the named generated block of the page at path equal
+// to Mermaid(r), in a mermaid code block (see GeneratedBlock).
+func DiagramBlock(t testing.TB, r *Result, path, name string) {
 	t.Helper()
 	m, err := Mermaid(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	GeneratedBlock(t, path, "diagram", "```mermaid\n"+m+"```\n")
+	GeneratedBlock(t, path, name, "```mermaid\n"+m+"```\n")
 }
 
 // GeneratedBlock keeps the block of the page at path between the lines

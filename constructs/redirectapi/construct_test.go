@@ -228,4 +228,8 @@ func TestNewItemRefusesWhatTheApiWouldRefuse(t *testing.T) {
 }
 
 // The page's architecture diagram is this stack's (make diagrams).
-func TestDiagram(t *testing.T) { assertions.Diagram(t, redirectStack(t), "README.md") }
+func TestDiagram(t *testing.T) {
+	assertions.Diagram(t, redirectStack(t), "README.md")
+	// The root README shows this one, the smallest, as what a page shows.
+	assertions.DiagramBlock(t, redirectStack(t), "../../README.md", "example-diagram")
+}
