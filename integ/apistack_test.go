@@ -37,7 +37,7 @@ func TestApiStack(t *testing.T) {
 	target := smoke.Target{BaseURL: out["DistributionUrl"], Token: token}
 	var checks []NamedCheck
 	for _, c := range smoke.Checks() {
-		checks = append(checks, NamedCheck{Name: c.Name, Resource: c.Route + " via " + target.BaseURL, Run: func(ctx context.Context) error {
+		checks = append(checks, NamedCheck{Name: c.Name, Shared: true, Resource: c.Route + " via " + target.BaseURL, Run: func(ctx context.Context) error {
 			return Bounded(ctx, 30*time.Second, func(ctx context.Context) error { return c.Run(ctx, target) })
 		}})
 	}

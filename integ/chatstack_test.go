@@ -25,7 +25,7 @@ func TestChatStack(t *testing.T) {
 	url := out["WebSocketUrl"]
 	var checks []NamedCheck
 	for _, c := range smoke.Checks() {
-		checks = append(checks, NamedCheck{Name: c.Name, Resource: url, Run: func(ctx context.Context) error {
+		checks = append(checks, NamedCheck{Name: c.Name, Shared: true, Resource: url, Run: func(ctx context.Context) error {
 			return Bounded(ctx, 30*time.Second, func(ctx context.Context) error { return c.Run(ctx, url) })
 		}})
 	}

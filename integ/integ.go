@@ -64,8 +64,10 @@ func (e Env) Outputs(ctx context.Context, stack string) (map[string]string, erro
 // Result is one check's outcome, for the report.
 type Result struct {
 	Check, Resource string
-	Err             error
-	Took            time.Duration
+	// Shared says the check is also run offline by make test.
+	Shared bool
+	Err    error
+	Took   time.Duration
 }
 
 // Report is the pass/fail lines of a run, one per check with the resource
@@ -78,7 +80,11 @@ func Report(stack string, results []Result) string {
 		if r.Err != nil {
 			status, failed = "FAIL", failed+1
 		}
-		fmt.Fprintf(&b, "%s  %-48s %s (%s)\n", status, r.Check, r.Resource, r.Took.Round(time.Millisecond))
+		where := "online only"
+		if r.Shared {
+			where = "also offline"
+		}
+		fmt.Fprintf(&b, "%s  %-48s [%s] %s (%s)\n", status, r.Check, where, r.Resource, r.Took.Round(time.Millisecond))
 		if r.Err != nil {
 			fmt.Fprintf(&b, "      %v\n", r.Err)
 		}
@@ -125,7 +131,7 @@ func Run(t interface {
 	for _, c := range checks {
 		start := time.Now()
 		err := c.Run(context.Background())
-		results = append(results, Result{Check: c.Name, Resource: c.Resource, Err: err, Took: time.Since(start)})
+		results = append(results, Result{Check: c.Name, Resource: c.Resource, Shared: c.Shared, Err: err, Took: time.Since(start)})
 	}
 	fmt.Print(Report(stack, results))
 	for _, r := range results {
@@ -138,5 +144,8 @@ func Run(t interface {
 // NamedCheck is one check of a run, with the resource it hits.
 type NamedCheck struct {
 	Name, Resource string
-	Run            func(context.Context) error
+	// Shared marks a check of a smoke checklist, which make test also runs
+	// against the local emulators.
+	Shared bool
+	Run    func(context.Context) error
 }
