@@ -56,7 +56,11 @@ const IntegContext = "integ"
 // objects cannot be deleted: .ci/integ empties the stack's buckets first.)
 func destroyOnIntegration(app awscdk.App) {
 	if v := app.Node().TryGetContext(jsii.String(IntegContext)); v == "true" || v == true {
-		awscdk.RemovalPolicies_Of(app).Destroy(nil)
+		// Account-wide resources stay as they are: the API Gateway account
+		// settings and the CloudWatch role (the only role retained).
+		awscdk.RemovalPolicies_Of(app).Destroy(&awscdk.RemovalPolicyProps{
+			ExcludeResourceTypes: jsii.Strings("AWS::ApiGateway::Account", "AWS::IAM::Role"),
+		})
 	}
 }
 

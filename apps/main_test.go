@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -8,18 +9,23 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/apps/emailstack"
 	"github.com/blueprints-cdk/blueprints/assertions"
+	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 )
 
 // With -c integ=true every resource is deleted with the stack, the table
 // and the keys the email pipeline retains by default included; without it,
-// they are retained.
+// they are retained. The account-wide CloudWatch role and API Gateway
+// account settings are retained either way.
 func TestAnIntegrationDeploymentLeavesNothingBehind(t *testing.T) {
+	var accountWide []string
 	policies := func(integ bool) map[string]int {
 		r, err := assertions.Synth(func(app awscdk.App) awscdk.Stack {
 			if integ {
 				app.Node().SetContext(jsii.String(IntegContext), "true")
 			}
 			s := emailstack.NewEmailStack(app, "EmailStack", nil).Stack
+			role, account := restapi.NewCloudWatchRole(s, "AccountRole")
+			accountWide = []string{assertions.LogicalID(role), assertions.LogicalID(account)}
 			destroyOnIntegration(app)
 			return s
 		}, assertions.WithoutValidation())
@@ -27,8 +33,15 @@ func TestAnIntegrationDeploymentLeavesNothingBehind(t *testing.T) {
 			t.Fatal(err)
 		}
 		count := map[string]int{}
-		for _, res := range r.JSON["Resources"].(map[string]any) {
+		resources := r.JSON["Resources"].(map[string]any)
+		for id, res := range resources {
 			p, _ := res.(map[string]any)["DeletionPolicy"].(string)
+			if slices.Contains(accountWide, id) {
+				if p != "Retain" {
+					t.Errorf("integ=%v: the account-wide %s is %q, want Retain", integ, id, p)
+				}
+				continue
+			}
 			count[p]++
 		}
 		return count

@@ -76,8 +76,15 @@ func empty(ctx context.Context, client *s3.Client, bucket string) (int, error) {
 		if len(objects) == 0 {
 			continue
 		}
-		if _, err := client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: objects, Quiet: aws.Bool(true)}}); err != nil {
+		out, err := client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: objects, Quiet: aws.Bool(true)}})
+		if err != nil {
 			return deleted, err
+		}
+		// DeleteObjects answers 200 and lists the keys it could not delete.
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return deleted, fmt.Errorf("%s: %d objects not deleted, such as %s: %s %s", bucket, len(out.Errors),
+				aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
 		}
 		deleted += len(objects)
 	}
