@@ -91,7 +91,7 @@ func NewApiStack(scope constructs.Construct, id string, props *Props) *ApiStack 
 		Value:       s.Comments.CreatedRestApi.Url(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("TokenKeySecretArn"), &awscdk.CfnOutputProps{
-		Description: jsii.String("The HMAC key that signs tokens for POST /comments (go run ./apps/apistack/minttoken, README)"),
+		Description: jsii.String("The HMAC key that signs tokens for POST /comments (go run ./apps/apistack/minttoken; the root README, Deploying)"),
 		Value:       s.Auth.Secret.SecretArn(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("RotationAlarmsTopicArn"), &awscdk.CfnOutputProps{

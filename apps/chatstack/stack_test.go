@@ -334,7 +334,8 @@ func TestDisconnectAndTheMessageLimit(t *testing.T) {
 // message: the real handler, its bounded concurrency and the real SDK
 // client against the local gateway. recipients/s, times the broadcast's
 // 25 s deadline, bounds what one invocation reaches; on AWS each post is a
-// network round trip, so measure there before relying on it (README).
+// network round trip, so measure there before relying on it
+// (constructs/wschat/README.md, How far one broadcast reaches).
 func BenchmarkBroadcastThroughTheLocalGateway(b *testing.B) {
 	r := startRoom(b, nil)
 	const n = 500

@@ -425,7 +425,7 @@ func (f *FrontDoor) buildRotation(c *config, env map[string]*string) {
 	// Find a key a retried step created by its name, and manage this usage
 	// plan's keys. GET on /apikeys cannot be scoped (no resource-level
 	// permission for listing): it also allows listing with includeValues,
-	// which the handler never asks for; its README.md says so.
+	// which the handler never asks for (README.md, Region).
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:GET"}, apigw("/apikeys"), apigw(*planKeys)))
 	role.AddToPrincipalPolicy(stmt([]string{"apigateway:POST"}, apigw(*planKeys)))
 }

@@ -38,7 +38,7 @@ type EdgeWebAclProps struct {
 	// lets through whole: its body inspection limit is the smallest of 16,
 	// 32, 48 and 64 KB that covers MaxBodyBytes. Above 16 KB, WAF charges
 	// extra for each request whose body is larger than 16 KB (see README.md,
-	// frontdoor). Default: DefaultMaxBodyBytes. For a dynamoproxy API, pass
+	// Bodies). Default: DefaultMaxBodyBytes. For a dynamoproxy API, pass
 	// its MaxCreateBodyBytes().
 	MaxBodyBytes *float64
 }

@@ -67,7 +67,7 @@ func NewJwtAuthorizer(scope constructs.Construct, id string, props *Props) *JwtA
 		})
 		a.Secret = a.GeneratedSecret
 		nag.Suppress(a.GeneratedSecret, "AwsSolutions-SMG4",
-			"An HMAC signing key shared with the token issuer: rotating it needs the issuer's cooperation, so it is rotated by hand (README)")
+			"An HMAC signing key shared with the token issuer: rotating it needs the issuer's cooperation, so it is rotated by hand (constructs/jwtauth/README.md)")
 	}
 	if a.Secret != nil {
 		env[contract.EnvSecretArn] = a.Secret.SecretArn()

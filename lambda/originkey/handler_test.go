@@ -458,7 +458,8 @@ func TestSetSecretWaitsForThePreviousDeployment(t *testing.T) {
 
 // Without a probe (a VPC origin the function cannot reach), the settle
 // margin alone keeps the invariant while the origin's delay stays under it;
-// a delay past it is the residual risk the README states.
+// a delay past it is the residual risk constructs/frontdoor/README.md states
+// (The residual risk).
 func TestWithoutProbesTheSettleMarginCarriesTheInvariant(t *testing.T) {
 	modes(t, func(t *testing.T, mode string) {
 		w, h := newWorld(t, mode, "\x0b")
