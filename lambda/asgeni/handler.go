@@ -184,7 +184,8 @@ func (h *Handler) launch(ctx context.Context, log *slog.Logger, a Action) error 
 		return fmt.Errorf("setting DeleteOnTermination on interface %s of instance %s: %w", eni, a.InstanceID, err)
 	}
 	log.InfoContext(ctx, "DeleteOnTermination set", "interface", eni, "attachment", attachment)
-	return h.complete(ctx, log, a, "CONTINUE")
+	_, err = h.complete(ctx, log, a, "CONTINUE")
+	return err
 }
 
 // attach returns this action's interface attached to the instance: one an
@@ -358,12 +359,19 @@ func (h *Handler) waitAvailable(ctx context.Context, log *slog.Logger, eni, inst
 // Lambda retry the event; a retry finds the instance terminating, and
 // cleans up again.
 func (h *Handler) abandon(ctx context.Context, log *slog.Logger, a Action, cause error) error {
-	log.WarnContext(ctx, asgeni.AbandonMessage, "error", cause.Error())
+	log.WarnContext(ctx, "giving up on the launch", "error", cause.Error())
 	cleanupErr := h.cleanup(ctx, log, a)
 	if cleanupErr != nil {
 		log.ErrorContext(ctx, "cleanup failed", "error", cleanupErr.Error())
 	}
-	return errors.Join(cleanupErr, h.complete(ctx, log, a, "ABANDON"))
+	completed, err := h.complete(ctx, log, a, "ABANDON")
+	if completed {
+		// The line the construct's AbandonedLaunches metric counts: only
+		// when this call abandoned the launch, not when a duplicate
+		// delivery finds the action already completed.
+		log.WarnContext(ctx, asgeni.AbandonMessage, "error", cause.Error())
+	}
+	return errors.Join(cleanupErr, err)
 }
 
 // cleanup deletes this action's interfaces that are seen unattached. It
@@ -405,28 +413,30 @@ func (h *Handler) cleanup(ctx context.Context, log *slog.Logger, a Action) error
 	return errors.Join(errs...)
 }
 
-// complete completes the action with result (CONTINUE or ABANDON). An
-// action no longer active counts as completed: a concurrent or earlier
+// complete completes the action with result (CONTINUE or ABANDON), and
+// says whether this call did. An action no longer active counts as
+// completed, by someone else: a concurrent or earlier
 // delivery completed it, or its heartbeat ran out and Auto Scaling took
 // the hook's default result. Auto Scaling then answers ValidationError "No
 // active Lifecycle Action found with token …" (observed, not in the API
 // reference: for example spacelift-io/terraform-aws-spacelift-workerpool-
 // on-ec2 pull request 197 quotes it).
-func (h *Handler) complete(ctx context.Context, log *slog.Logger, a Action, result string) error {
-	_, err := h.AutoScaling.CompleteLifecycleAction(ctx, &autoscaling.CompleteLifecycleActionInput{
+func (h *Handler) complete(ctx context.Context, log *slog.Logger, a Action, result string) (completed bool, err error) {
+	_, err = h.AutoScaling.CompleteLifecycleAction(ctx, &autoscaling.CompleteLifecycleActionInput{
 		AutoScalingGroupName: &a.Group, LifecycleHookName: &a.Hook, LifecycleActionToken: &a.Token,
 		InstanceId: &a.InstanceID, LifecycleActionResult: &result,
 	})
 	switch {
 	case err == nil:
 		log.InfoContext(ctx, "lifecycle action completed", "result", result)
+		return true, nil
 	case noActiveAction(err):
 		log.InfoContext(ctx, "lifecycle action was no longer active", "result", result, "error", err.Error())
+		return false, nil
 	default:
 		log.ErrorContext(ctx, "completing the lifecycle action failed", "result", result, "error", err.Error())
-		return fmt.Errorf("completing the lifecycle action of instance %s with %s: %w", a.InstanceID, result, err)
+		return false, fmt.Errorf("completing the lifecycle action of instance %s with %s: %w", a.InstanceID, result, err)
 	}
-	return nil
 }
 
 // budget is how long the handler may wait and work: until the earlier of

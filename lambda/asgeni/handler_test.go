@@ -759,6 +759,11 @@ func TestLateDeliveryAfterSuccessKeepsTheAttachedInterface(t *testing.T) {
 	}
 	w.wantAttached(t, a, mgmtB, sg1, sg2)
 	w.logs.Line(t, "interface kept: attached")
+	// It gave up, but abandoned nothing: the alarm's metric does not count it.
+	w.logs.Line(t, "giving up on the launch")
+	if strings.Contains(w.logs.String(), `"msg":"`+asgeni.AbandonMessage+`"`) {
+		t.Errorf("a late delivery that abandoned nothing logged %q:\n%s", asgeni.AbandonMessage, w.logs.String())
+	}
 }
 
 func TestClientTokenIsStableShortASCIIAndPerAction(t *testing.T) {
