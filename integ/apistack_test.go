@@ -18,14 +18,7 @@ import (
 // did not come through CloudFront.
 func TestApiStack(t *testing.T) {
 	ctx := context.Background()
-	env, err := Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := env.Outputs(ctx, "ApiStack")
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, out := deployed(t, "ApiStack")
 	key, err := secretsmanager.NewFromConfig(env.Config).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: ptr(out["TokenKeySecretArn"])})
 	if err != nil {
 		t.Fatal(err)

@@ -13,15 +13,7 @@ import (
 // TestChatStack runs ChatStack's smoke checklist (the same code make test
 // runs on the local WebSocket gateway) against the deployed stage.
 func TestChatStack(t *testing.T) {
-	ctx := context.Background()
-	env, err := Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := env.Outputs(ctx, "ChatStack")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, out := deployed(t, "ChatStack")
 	url := out["WebSocketUrl"]
 	var checks []NamedCheck
 	for _, c := range smoke.Checks() {

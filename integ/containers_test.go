@@ -17,15 +17,7 @@ import (
 // or ECS (the service's own routes are tested offline in
 // apps/containers/service).
 func TestContainersStack(t *testing.T) {
-	ctx := context.Background()
-	env, err := Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := env.Outputs(ctx, "ContainersStack")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, out := deployed(t, "ContainersStack")
 	base := out["LoadBalancerUrl"]
 	get := func(path string, status int, want string) NamedCheck {
 		return NamedCheck{Name: fmt.Sprintf("GET %s is %d", path, status), Resource: base + path, Run: func(ctx context.Context) error {

@@ -44,15 +44,7 @@ func TestEmailStack(t *testing.T) {
 	if from == "" {
 		t.Fatalf("%s must name an SES identity verified in this account and region (the sender of the simulator messages)", SenderEnv)
 	}
-	ctx := context.Background()
-	env, err := Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := env.Outputs(ctx, "EmailStack")
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, out := deployed(t, "EmailStack")
 	ses := sesv2.NewFromConfig(env.Config)
 	var checks []NamedCheck
 	for _, s := range simulated {

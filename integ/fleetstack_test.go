@@ -22,15 +22,7 @@ import (
 // EventBridge and EC2 are real here (the handler's steps are tested
 // offline against EC2 and Auto Scaling fakes).
 func TestFleetStack(t *testing.T) {
-	ctx := context.Background()
-	env, err := Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := env.Outputs(ctx, "FleetStack")
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, out := deployed(t, "FleetStack")
 	group := out["GroupName"]
 	as, ec := autoscaling.NewFromConfig(env.Config), ec2.NewFromConfig(env.Config)
 	scale := func(ctx context.Context, n int32) error {

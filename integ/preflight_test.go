@@ -28,3 +28,18 @@ func TestCredentials(t *testing.T) {
 		}
 	}
 }
+
+// deployed is the environment and the outputs of a deployed stack; the
+// test stops without them.
+func deployed(t *testing.T, stack string) (Env, map[string]string) {
+	t.Helper()
+	env, err := Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := env.Outputs(context.Background(), stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, out
+}
