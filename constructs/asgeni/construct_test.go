@@ -3,6 +3,7 @@ package asgeni_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -189,15 +190,25 @@ func TestTheHeartbeatCoversEveryAttempt(t *testing.T) {
 	}
 }
 
-// launchEvent is Auto Scaling's launch lifecycle event, as the EC2 Auto
-// Scaling user guide's event reference shows it ("EC2 Instance-launch
-// Lifecycle Action"), for a group, a hook and an account.
-func launchEvent(detailType, account, group, hook string) []byte {
-	return fmt.Appendf(nil, `{"version":"0","id":"468fb2ba-1a0d-4f8f-b8f5-8a1b1e3d3a36","detail-type":%q,"source":"aws.autoscaling",
-	"account":%q,"time":"2026-12-01T15:00:00Z","region":"us-east-1","resources":["arn:aws:autoscaling:us-east-1:%s:autoScalingGroup:x:autoScalingGroupName/%s"],
-	"detail":{"LifecycleActionToken":"87654321-4321-4321-4321-210987654321","AutoScalingGroupName":%q,"LifecycleHookName":%q,
-	"EC2InstanceId":"i-1234567890abcdef0","LifecycleTransition":"autoscaling:EC2_INSTANCE_LAUNCHING","NotificationMetadata":"{}",
-	"Origin":"EC2","Destination":"AutoScalingGroup"}}`, detailType, account, account, group, group, hook)
+// launchEvent is the EC2 Auto Scaling user guide's sample "EC2
+// Instance-launch Lifecycle Action" event, the one the handler's tests
+// parse (lambda/asgeni/testdata), with the detail type, account, group and
+// hook set.
+func launchEvent(t *testing.T, detailType, account, group, hook string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../lambda/asgeni/testdata/eventbridge-launch.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var event map[string]any
+	if err := json.Unmarshal(b, &event); err != nil {
+		t.Fatal(err)
+	}
+	event["detail-type"], event["account"] = detailType, account
+	detail := event["detail"].(map[string]any)
+	detail["AutoScalingGroupName"], detail["LifecycleHookName"] = group, hook
+	out, _ := json.Marshal(event)
+	return out
 }
 
 // The rule's pattern, as EventBridge evaluates it, matches this group's
@@ -219,12 +230,12 @@ func TestTheRuleMatchesThisGroupsLaunchesOnly(t *testing.T) {
 		event []byte
 		want  bool
 	}{
-		{"this group's launch", launchEvent(asgeni.EventDetailType, account, groupName, e.HookName), true},
-		{"another group's launch", launchEvent(asgeni.EventDetailType, account, "Other-Group", e.HookName), false},
-		{"another hook of this group", launchEvent(asgeni.EventDetailType, account, groupName, "other-hook"), false},
-		{"this group's termination", launchEvent("EC2 Instance-terminate Lifecycle Action", account, groupName, e.HookName), false},
-		{"a launch in another account", launchEvent(asgeni.EventDetailType, "210987654321", groupName, e.HookName), false},
-		{"a successful launch", launchEvent("EC2 Instance Launch Successful", account, groupName, e.HookName), false},
+		{"this group's launch", launchEvent(t, asgeni.EventDetailType, account, groupName, e.HookName), true},
+		{"another group's launch", launchEvent(t, asgeni.EventDetailType, account, "Other-Group", e.HookName), false},
+		{"another hook of this group", launchEvent(t, asgeni.EventDetailType, account, groupName, "other-hook"), false},
+		{"this group's termination", launchEvent(t, "EC2 Instance-terminate Lifecycle Action", account, groupName, e.HookName), false},
+		{"a launch in another account", launchEvent(t, asgeni.EventDetailType, "210987654321", groupName, e.HookName), false},
+		{"a successful launch", launchEvent(t, "EC2 Instance Launch Successful", account, groupName, e.HookName), false},
 	} {
 		got, err := p.Matches(c.event)
 		if err != nil || got != c.want {
