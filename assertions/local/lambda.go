@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blueprints-cdk/blueprints/constructs/golambda"
+	"github.com/blueprints-cdk/blueprints/internal/gobuild"
 	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
@@ -94,7 +94,8 @@ type buildResult struct {
 
 // BuildFunction builds the Go main package at dir (a folder of this module,
 // such as lambda/cookie or a test's testdata handler) for this machine, with
-// golambda's flags, once per test process.
+// the handlers' flags (gobuild), once per test process; a handler of lambda/
+// unchanged since a test process built it comes from gobuild's cache.
 func BuildFunction(dir string) (string, error) {
 	v, _ := builds.LoadOrStore(dir, &buildResult{})
 	b := v.(*buildResult)
@@ -110,13 +111,7 @@ func BuildFunction(dir string) (string, error) {
 			return
 		}
 		b.bin = filepath.Join(out, "bootstrap")
-		args := append(append([]string{}, golambda.BuildFlags...), "-o", b.bin, "./"+filepath.ToSlash(dir))
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0", "GOWORK=off")
-		if output, err := cmd.CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("building %s for this machine: %v\n%s", dir, err, output)
-		}
+		b.err = gobuild.CachedBuild(root, dir, b.bin, []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"})
 	})
 	return b.bin, b.err
 }

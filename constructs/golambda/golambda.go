@@ -10,16 +10,8 @@
 package golambda
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -30,13 +22,14 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/blueprints-cdk/blueprints/internal/defaults"
+	"github.com/blueprints-cdk/blueprints/internal/gobuild"
 	"github.com/blueprints-cdk/blueprints/internal/nag"
 )
 
-// BuildFlags are the go build arguments every handler is built with. They make
-// the binary reproducible (same source and toolchain, same bytes, so the same
-// asset hash on any machine) and small.
-var BuildFlags = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"}
+// BuildFlags are the go build arguments every handler is built with
+// (gobuild.Flags). They make the binary reproducible (same source and
+// toolchain, same bytes, so the same asset hash on any machine) and small.
+var BuildFlags = gobuild.Flags
 
 // Function is a Go handler deployed as a Lambda function.
 type Function struct {
@@ -116,95 +109,37 @@ func Code(root, entry string) awslambda.AssetCode {
 	})
 }
 
-// InputHash is the SHA-256 of everything a build of lambda/<entry> reads:
-// the Go version, BuildFlags and target, go.mod, go.sum, and every file of
-// lambda/<entry> and internal/ (a handler imports nothing else of this
-// module; a test checks it with go list) but tests and testdata. Paths are
-// relative, so the hash is the same wherever the module sits.
+// InputHash is the SHA-256 of everything a build of lambda/<entry> reads
+// (gobuild.Hash): the toolchain, BuildFlags and target, go.mod, go.sum, and
+// every file of lambda/<entry> and internal/ (a handler imports nothing
+// else of this module; a test checks it with go list) but tests and
+// testdata. Paths are relative, so the hash is the same wherever the module
+// sits.
 func InputHash(root, entry string) (string, error) {
-	version, err := goVersion(root)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	_, _ = fmt.Fprintf(h, "%s\x00%q\x00%q\x00", version, BuildFlags, buildEnv) // a hash.Hash never fails to write
-	files := []string{"go.mod", "go.sum"}
-	for _, dir := range []string{filepath.Join("lambda", entry), "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && d.Name() == "testdata" {
-				return filepath.SkipDir
-			}
-			if d.Type().IsRegular() && !strings.HasSuffix(d.Name(), "_test.go") {
-				rel, _ := filepath.Rel(root, path)
-				files = append(files, rel)
-			}
-			return nil
-		})
-		if err != nil {
-			return "", err
-		}
-	}
-	sort.Strings(files)
-	for _, rel := range files {
-		b, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			return "", err
-		}
-		_, _ = fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return gobuild.Hash(root, "lambda/"+entry, target)
 }
 
-// buildEnv is the environment Build adds to the caller's. The module's own
-// go.mod decides the dependencies, whatever the caller's workspace or flags
-// say; the build may run in a read-only module cache.
-var buildEnv = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly"}
-
-var goVersions sync.Map // root → the toolchain's version there
-
-// goVersion is `go env GOVERSION` in root, as Build runs go: the toolchain
-// go.mod selects.
-func goVersion(root string) (string, error) {
-	if v, ok := goVersions.Load(root); ok {
-		return v.(string), nil
-	}
-	cmd := exec.Command("go", "env", "GOVERSION")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), buildEnv...)
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOVERSION in %s: %w", root, err)
-	}
-	v := strings.TrimSpace(string(out))
-	goVersions.Store(root, v)
-	return v, nil
-}
+// target is the platform every handler is built for: provided.al2023 on arm64.
+var target = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
 
 // localBuild implements awscdk.ILocalBundling with `go build`.
 type localBuild struct{ root, entry string }
 
-// TryBundle builds the handler into outputDir/bootstrap. A failed build panics
-// with the compiler output, which CDK reports as the synth error; returning
-// false would make CDK fall back to Docker, which this project never needs.
+// TryBundle builds the handler into outputDir/bootstrap, or copies the
+// binary gobuild's cache holds for the same inputs (so tests, which
+// synthesize into folders of their own, link an unchanged handler once). A
+// failed build panics with the compiler output, which CDK reports as the
+// synth error; returning false would make CDK fall back to Docker, which
+// this project never needs.
 func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	if err := Build(b.root, b.entry, filepath.Join(*outputDir, "bootstrap")); err != nil {
+	if err := gobuild.CachedBuild(b.root, "lambda/"+b.entry, filepath.Join(*outputDir, "bootstrap"), target); err != nil {
 		panic(err.Error())
 	}
 	return jsii.Bool(true)
 }
 
-// Build compiles lambda/<entry> of the module at root into out, for Linux on arm64.
+// Build compiles lambda/<entry> of the module at root into out, for Linux
+// on arm64, without gobuild's cache.
 func Build(root, entry, out string) error {
-	args := append(append([]string{}, BuildFlags...), "-o", out, "./lambda/"+entry)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), buildEnv...)
-	if output, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building lambda/%s in %s: %v\n%s", entry, root, err, output)
-	}
-	return nil
+	return gobuild.Build(root, "lambda/"+entry, out, target)
 }

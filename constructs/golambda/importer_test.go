@@ -64,7 +64,11 @@ func TestAnImportingAppBuildsTheHandlerFromAReadOnlyModuleFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "PATH="+filepath.Dir(node)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// An empty build cache of its own, so the handler is really built from
+	// the read-only folder, and stored outside it.
+	cache := filepath.Join(tmp, "build-cache")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "BLUEPRINTS_BUILD_CACHE="+cache,
+		"PATH="+filepath.Dir(node)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	if output, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the consumer app failed: %v\n%s", err, output)
 	}
@@ -73,6 +77,9 @@ func TestAnImportingAppBuildsTheHandlerFromAReadOnlyModuleFolder(t *testing.T) {
 		t.Fatalf("want one bundled handler in %s, got %v", out, bins)
 	}
 	checkBinary(t, "consumer's cookie", bins[0])
+	if entries, err := os.ReadDir(cache); err != nil || len(entries) != 1 {
+		t.Errorf("the build cache holds %d entries (%v), want the one handler", len(entries), err)
+	}
 	// Tests run as root here, which ignores the permissions: check directly.
 	if after := listFiles(t, lib); after != before {
 		t.Errorf("the build wrote into the module folder")
