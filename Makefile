@@ -17,6 +17,9 @@ CDK := cdk --no-notices
 # library's go.mod (which importers inherit) never requires them.
 LINT := $(TOOLS)/bin/golangci-lint
 STACK ?= ApiStack
+# What `make synth` builds the sample app and checkassembly from (see $(BIN)/apps).
+BIN := .cdk.bin
+GO_INPUTS := $(shell find apps assertions constructs internal \( -type d -o -name '*.go' ! -name '*_test.go' \) 2>/dev/null) go.mod go.sum
 
 .PHONY: all tools synth test snapshots diagrams deploy diff integ lint clean bench release-check
 
@@ -35,9 +38,30 @@ $(STAMP): $(TOOLS)/package.json $(TOOLS)/package-lock.json
 # validation's included: the app runs without it (CDK_VALIDATION=false) and
 # checkassembly -validate runs CDK's plugin on the templates, or reuses its
 # result for templates it validated before (assertions.ValidateAssembly).
-synth: tools
-	CDK_VALIDATION=false $(CDK) synth --quiet
-	go run ./assertions/cmd/checkassembly -validate .cdk.out
+# Both programs come from .cdk.bin/ (below), not `go run`.
+synth: tools $(BIN)/apps
+	CDK_VALIDATION=false $(CDK) synth --quiet --app $(BIN)/apps
+	$(BIN)/checkassembly -validate .cdk.out
+
+# The sample app and checkassembly, built into the git-ignored .cdk.bin/ and
+# rebuilt only when a Go source they are built from (apps/, assertions/,
+# constructs/, internal/; not the handlers of lambda/, which are assets) or
+# a folder there (a file added or removed), go.mod, go.sum or the toolchain
+# changed, by Make's timestamps: go's own staleness check (`go run`) costs
+# about half a second on every synth. The build touches both, as go leaves a
+# binary it finds current untouched. `cdk synth` and `cdk deploy` run by
+# hand still use cdk.json's `go run ./apps`.
+
+$(BIN)/apps: $(GO_INPUTS) $(BIN)/toolchain
+	go build -o $(BIN)/ ./apps ./assertions/cmd/checkassembly
+	touch $(BIN)/apps $(BIN)/checkassembly
+
+# Rewritten, and so newer than the binaries, only when `go env GOVERSION` changed.
+$(BIN)/toolchain: FORCE
+	@mkdir -p $(BIN); v=$$(go env GOVERSION); [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+
+.PHONY: FORCE
+FORCE:
 
 # CDK_VALIDATION=false turns off CDK's default CloudFormation validation at
 # every synth; the kit validates each new template itself and caches the
@@ -100,5 +124,5 @@ lint: $(LINT)
 	cd integ && go vet -tags integ ./... && $(LINT) run --build-tags integ ./...
 
 clean:
-	rm -rf .cdk.out cdk.out
+	rm -rf .cdk.out cdk.out $(BIN)
 	go clean -testcache
