@@ -34,7 +34,14 @@ const path = require('path');
 const tools = path.join(process.env.BLUEPRINTS_TOOLS, 'node_modules');
 const { fullDiff, ResourceImpact } = require(path.join(tools, '@aws-cdk', 'cloudformation-diff'));
 const { loadResourceModel } = require(path.join(tools, '@aws-cdk', 'cloudformation-diff', 'lib', 'diff', 'util'));
-const { loadAwsServiceSpecSync } = require(path.join(tools, '@aws-cdk', 'aws-service-spec'));
+// One copy of the service specification per process (loading it takes about
+// half a second): cloudformation-diff loads it on first use through this
+// module's export, which is made to remember it, and replacingPaths asks the
+// same export.
+const serviceSpec = require(path.join(tools, '@aws-cdk', 'aws-service-spec'));
+const loadSpec = serviceSpec.loadAwsServiceSpecSync;
+let spec;
+serviceSpec.loadAwsServiceSpecSync = () => (spec = spec || loadSpec());
 
 // Attributes whose value changes when their resource is updated in place.
 const volatileAttributes = {
@@ -45,7 +52,6 @@ const volatileAttributes = {
   'AWS::EC2::LaunchTemplate': ['LatestVersionNumber'],
 };
 
-let db;
 const replacingPathsCache = new Map();
 
 // replacingPaths lists a type's property paths ("A/B/C") whose change
@@ -55,7 +61,7 @@ function replacingPaths(type) {
   const paths = new Map();
   const model = loadResourceModel(type);
   if (model) {
-    db = db || loadAwsServiceSpecSync();
+    const db = serviceSpec.loadAwsServiceSpecSync();
     // Types may be recursive (a WAF Statement holds Statements): a type
     // already on the path is not entered again.
     const walk = (props, prefix, enclosing) => {
