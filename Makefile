@@ -65,9 +65,12 @@ FORCE:
 
 # CDK_VALIDATION=false turns off CDK's default CloudFormation validation at
 # every synth; the kit validates each new template itself and caches the
-# result by template content (assertions/validationcache.go).
+# result by template content (assertions/validationcache.go). .ci/test runs
+# go test ./... with the test binaries kept in .cdk.bin/test/, so that an
+# unchanged one is not linked again; TESTFLAGS go to go test (for example
+# TESTFLAGS=-count=1 to run every test again).
 test: tools
-	CDK_VALIDATION=false go test ./...
+	CDK_VALIDATION=false .ci/test $(TESTFLAGS)
 
 # Rewrites the golden files of every snapshot test; review the diff.
 snapshots: tools
@@ -84,15 +87,21 @@ diagrams: tools
 	CDK_VALIDATION=false UPDATE_DIAGRAMS=1 go test -count=1 -run '^(TestDiagram|TestConstructPagesListPropsAndExposedResources)$$' \
 		./constructs/... ./apps/... ./internal/module
 
-# The handlers' benchmarks; warm `make synth` against the app's own
+# The handlers' benchmarks; warm `make test -count=1`, its CPU time and
+# slowest packages (.ci/bench-test); warm `make synth` against the app's own
 # construction cost, interleaved (.ci/bench-synth); each handler's Lambda
 # init and first call against a trivial handler (.ci/bench-init, with
-# ../shared/bench's trivial handler and lambdarun, or BENCH_DIR).
+# ../shared/bench's trivial handler and lambdarun, or BENCH_DIR); and, unless
+# COLD=0, a cold start on a fresh clone, then a synth after editing one
+# handler (.ci/bench-cold, about ten minutes).
+COLD ?= 1
 bench: tools
 	go test -run '^$$' -bench . -benchmem ./lambda/... ./apps/containers/service
 	CDK_VALIDATION=false go test -run '^$$' -bench . ./apps/chatstack
+	.ci/bench-test
 	.ci/bench-synth
 	.ci/bench-init
+	if [ "$(COLD)" != 0 ]; then .ci/bench-cold; fi
 
 # Whether this tree is ready to be tagged VERSION (default: the newest
 # version heading of CHANGELOG.md): see .ci/release-check.
