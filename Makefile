@@ -52,13 +52,22 @@ synth: tools $(BIN)/apps
 # binary it finds current untouched. `cdk synth` and `cdk deploy` run by
 # hand still use cdk.json's `go run ./apps`.
 
+# Both binaries get the time the build started, so that a source saved
+# during the build is newer; a failed build deletes the target
+# (.DELETE_ON_ERROR), so that the next synth builds again.
 $(BIN)/apps: $(GO_INPUTS) $(BIN)/toolchain
+	touch $(BIN)/.build-started
 	go build -o $(BIN)/ ./apps ./assertions/cmd/checkassembly
-	touch $(BIN)/apps $(BIN)/checkassembly
+	touch -r $(BIN)/.build-started $(BIN)/apps $(BIN)/checkassembly
 
-# Rewritten, and so newer than the binaries, only when `go env GOVERSION` changed.
+# Rewritten, and so newer than the binaries, only when the go env that
+# changes what go build makes (the toolchain, flags, experiments, workspace,
+# target variant, cgo) changed.
 $(BIN)/toolchain: FORCE
-	@mkdir -p $(BIN); v=$$(go env GOVERSION); [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+	@mkdir -p $(BIN); v=$$(go env GOVERSION GOFLAGS GOEXPERIMENT GOWORK GOAMD64 CGO_ENABLED); \
+		[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+
+.DELETE_ON_ERROR:
 
 .PHONY: FORCE
 FORCE:
@@ -66,9 +75,10 @@ FORCE:
 # CDK_VALIDATION=false turns off CDK's default CloudFormation validation at
 # every synth; the kit validates each new template itself and caches the
 # result by template content (assertions/validationcache.go). .ci/test runs
-# go test ./... with the test binaries kept in .cdk.bin/test/, so that an
-# unchanged one is not linked again; TESTFLAGS go to go test (for example
-# TESTFLAGS=-count=1 to run every test again).
+# go test on every package with tests, with the test binaries kept in
+# .cdk.bin/test/, so that an unchanged one is not linked again; TESTFLAGS go
+# to each go test (for example TESTFLAGS=-count=1 to run every test again;
+# see .ci/test for the flags that need plain go test).
 test: tools
 	CDK_VALIDATION=false .ci/test $(TESTFLAGS)
 

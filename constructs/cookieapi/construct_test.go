@@ -134,11 +134,11 @@ func TestEachLambdaRoleMayOnlyWriteItsOwnLogs(t *testing.T) {
 			map[string]any{"Action": []any{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}, "Effect": "Allow", "Resource": "*"},
 		}
 		if d := assertions.Diff(want, policy["PolicyDocument"].(map[string]any)["Statement"]); len(d) > 0 {
-			t.Errorf("%s: %v", fn, d)
+			t.Errorf("%s: %v", *fn.Node().Path(), d)
 		}
 		rp := assertions.Find(r, "AWS::IAM::Role", nil)[role.(string)]["Properties"].(map[string]any)
 		if rp["ManagedPolicyArns"] != nil || rp["Policies"] != nil {
-			t.Errorf("%s: the role has more policies: %v", fn, rp)
+			t.Errorf("%s: the role has more policies: %v", *fn.Node().Path(), rp)
 		}
 	}
 }

@@ -41,6 +41,37 @@ type Function struct {
 	Role awsiam.Role
 	// LogGroup receives the function's logs, kept for defaults.LogRetention.
 	LogGroup awslogs.LogGroup
+
+	entry     string
+	versioned bool
+}
+
+// CodeKeyVariable is the environment variable CurrentVersion gives the
+// function: its code's S3 key, as the template sets Code.S3Key.
+const CodeKeyVariable = "CODE_ASSET_KEY"
+
+// CurrentVersion is the function's current version (awslambda.Function's),
+// a new AWS::Lambda::Version on every deployment that changes the function.
+// Use it rather than Function.CurrentVersion: the asset is named by its
+// build's inputs, which change without the binary changing (an edit of
+// another handler's package in internal/, a new go.sum), and Lambda does
+// not publish a version when neither code nor configuration changed
+// (Lambda API reference, PublishVersion), which fails the deployment ("A
+// version for this Lambda function exists", as aws-cdk pull request #6771
+// records). So the function's environment also gets CodeKeyVariable, the
+// same value as Code.S3Key: a new asset is then always a new configuration,
+// and a new version.
+func (f *Function) CurrentVersion() awslambda.Version {
+	if !f.versioned {
+		cfn := f.Function.Node().DefaultChild().(awslambda.CfnFunction)
+		code, _ := awscdk.Stack_Of(f.Function).Resolve(cfn.Code()).(map[string]any)
+		if code["s3Key"] == nil {
+			panic(fmt.Sprintf("golambda: the code of lambda/%s has no S3 key: %v", f.entry, code))
+		}
+		cfn.AddPropertyOverride(jsii.String("Environment.Variables."+CodeKeyVariable), code["s3Key"])
+		f.versioned = true
+	}
+	return f.Function.CurrentVersion()
 }
 
 // NewFunction builds lambda/<Entry> and deploys it.
@@ -50,7 +81,7 @@ func NewFunction(scope constructs.Construct, id string, props *Props) *Function 
 		panic(fmt.Sprintf("golambda.NewFunction %q: %v", id, err))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	f := &Function{Construct: c}
+	f := &Function{Construct: c, entry: cfg.entry}
 	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     defaults.LogRetention(),
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,

@@ -237,19 +237,32 @@ func TestTheAssetHashIsTheHashOfTheBuildInputs(t *testing.T) {
 	}
 }
 
-// InputHash reads lambda/<entry> and internal/ only: no handler may import
-// another package of this module.
+// InputHash reads lambda/<entry> and internal/ only, and neither tests nor
+// testdata: no handler may import another package of this module (with the
+// build's tags), embed a file of a testdata folder, or build with a go.mod
+// that replaces a module by a local folder, whose files InputHash does not
+// read.
 func TestHandlersImportOnlyInternalPackagesOfThisModule(t *testing.T) {
 	root, names := handlers(t)
 	for _, name := range names {
-		cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", "./lambda/"+name)
+		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc",
+			"-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}} {{join .EmbedFiles \" \"}}{{end}}{{end}}", "./lambda/"+name)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("go list lambda/%s: %v", name, err)
 		}
-		deps := strings.Fields(string(out))
+		var deps []string
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			fields := strings.Fields(line)
+			deps = append(deps, fields[0])
+			for _, embedded := range fields[1:] {
+				if slices.Contains(strings.Split(embedded, "/"), "testdata") {
+					t.Errorf("lambda/%s: %s embeds %s, which InputHash does not read", name, fields[0], embedded)
+				}
+			}
+		}
 		if !slices.Contains(deps, module.Path+"/lambda/"+name) {
 			t.Fatalf("lambda/%s: go list found %q", name, deps)
 		}
@@ -258,5 +271,14 @@ func TestHandlersImportOnlyInternalPackagesOfThisModule(t *testing.T) {
 				t.Errorf("lambda/%s imports %s, which InputHash does not read", name, dep)
 			}
 		}
+	}
+	cmd := exec.Command("go", "list", "-m", "-f", "{{with .Replace}}{{if not .Version}}{{.Path}}{{end}}{{end}}", "all")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -m all: %v", err)
+	}
+	if local := strings.TrimSpace(string(out)); local != "" {
+		t.Errorf("go.mod replaces modules by local folders, which InputHash does not read: %s", local)
 	}
 }

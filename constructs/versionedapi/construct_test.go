@@ -14,6 +14,7 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/assertions/local"
+	"github.com/blueprints-cdk/blueprints/constructs/golambda"
 	"github.com/blueprints-cdk/blueprints/constructs/restapi"
 	"github.com/blueprints-cdk/blueprints/constructs/versionedapi"
 	"github.com/blueprints-cdk/blueprints/internal/orders"
@@ -209,6 +210,31 @@ func TestStageVariablesSelectAliases(t *testing.T) {
 		if len(arns) != 2 || !strings.Contains(arns[0], `/`+name+`/GET/`) || !strings.Contains(arns[1], `/`+name+`/GET/`) {
 			t.Errorf("alias %s: permissions %v", name, arns)
 		}
+	}
+}
+
+// Day two: the aliases point at the function's current version, a new
+// AWS::Lambda::Version whenever the function changes. The code asset is
+// named by its build's inputs, which can change while the binary does not;
+// Lambda publishes no version of unchanged code and configuration, so the
+// function's environment carries the code's S3 key: a new asset is always a
+// new configuration, and the deployment publishes.
+func TestEveryNewCodeAssetIsANewConfigurationSoAVersionIsPublished(t *testing.T) {
+	r := storeFront(t)
+	functions := assertions.Find(r, "AWS::Lambda::Function", nil)
+	if len(functions) != 1 {
+		t.Fatalf("want one function, got %d", len(functions))
+	}
+	for _, f := range functions {
+		props := f["Properties"].(map[string]any)
+		key := props["Code"].(map[string]any)["S3Key"].(string)
+		vars := props["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if got := vars[golambda.CodeKeyVariable]; got != key || !strings.HasSuffix(key, ".zip") {
+			t.Errorf("%s is %v, want the code's S3 key, %s", golambda.CodeKeyVariable, got, key)
+		}
+	}
+	if n := len(assertions.Find(r, "AWS::Lambda::Version", nil)); n != 1 {
+		t.Errorf("want the one current version, got %d", n)
 	}
 }
 

@@ -335,7 +335,7 @@ func (v *VersionedApi) qualifier(cfg *config) string {
 func (v *VersionedApi) addAliases(cfg *config, ownAPI bool) {
 	for i, name := range cfg.stages {
 		alias := awslambda.NewAlias(v.Construct, jsii.String("Alias-"+name), &awslambda.AliasProps{
-			AliasName: jsii.String(name), Version: v.Function.Function.CurrentVersion(),
+			AliasName: jsii.String(name), Version: v.Function.CurrentVersion(),
 		})
 		v.Aliases[name] = alias
 		for _, m := range []awsapigateway.Method{v.V1, v.V2} {

@@ -7,6 +7,7 @@ package gobuild
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -27,9 +29,26 @@ import (
 var Flags = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"}
 
 // toolchainVars are the go env variables, besides the caller's env, that
-// change what a build produces: the toolchain's version and the target
-// variants it compiles for.
-var toolchainVars = []string{"GOVERSION", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOFIPS140"}
+// change what a build produces: the toolchain's version, experiments, the
+// FIPS module, and the variant of the target architecture (`go help
+// environment`, "Architecture-specific environment variables"; only the
+// target's, so that another machine's GOAMD64 leaves an arm64 hash alone).
+func toolchainVars(env []string) []string {
+	vars := []string{"GOVERSION", "GOEXPERIMENT", "GOFIPS140"}
+	arch := ""
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "GOARCH="); ok {
+			arch = v
+		}
+	}
+	variant := map[string]string{"amd64": "GOAMD64", "arm64": "GOARM64", "arm": "GOARM", "386": "GO386",
+		"riscv64": "GORISCV64", "ppc64": "GOPPC64", "ppc64le": "GOPPC64", "mips": "GOMIPS", "mipsle": "GOMIPS",
+		"mips64": "GOMIPS64", "mips64le": "GOMIPS64", "wasm": "GOWASM"}[arch]
+	if variant != "" {
+		vars = append(vars, variant)
+	}
+	return vars
+}
 
 // fixedEnv is added to every build's environment: the module's own go.mod
 // decides the dependencies, whatever the caller's workspace or flags say,
@@ -45,7 +64,7 @@ func toolchain(root string, env []string) (string, error) {
 	if v, ok := toolchains.Load(key); ok {
 		return v.(string), nil
 	}
-	cmd := exec.Command("go", append([]string{"env"}, toolchainVars...)...)
+	cmd := exec.Command("go", append([]string{"env"}, toolchainVars(env)...)...)
 	cmd.Dir = root
 	cmd.Env = append(append(os.Environ(), fixedEnv...), env...)
 	out, err := cmd.Output()
@@ -115,7 +134,8 @@ func Build(root, dir, out string, env []string) error {
 }
 
 // CacheDir holds built handlers, one file per Hash. BLUEPRINTS_BUILD_CACHE
-// moves it; "off" disables it.
+// moves it; "off" disables it. Whoever can write there decides what a synth
+// deploys, so the folder is made private to its user.
 func CacheDir() string {
 	if d := os.Getenv("BLUEPRINTS_BUILD_CACHE"); d != "" {
 		return d
@@ -131,11 +151,15 @@ func CacheDir() string {
 // (a handler is 6 to 9 MB, so at most about 600 MB).
 const CacheEntries = 64
 
+// entryName is the name of a cache entry: a Hash.
+var entryName = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
 // CachedBuild is Build, but takes the binary from the cache when one was
-// built from the same inputs (Hash), and stores what it builds there. Only
-// a handler of lambda/ may be cached: Hash reads dir and internal/, and only
-// those handlers are checked to import nothing else of this module. A
-// failed build stores nothing.
+// built from the same inputs (Hash) and is whole, and stores what it builds
+// there. Only a handler of lambda/ may be cached: Hash reads dir and
+// internal/, and only those handlers are checked to import nothing else of
+// this module. A failed build stores nothing; a cache that cannot be
+// written is only a slower build.
 func CachedBuild(root, dir, out string, env []string) error {
 	cache := CacheDir()
 	if cache == "off" || !strings.HasPrefix(filepath.ToSlash(dir), "lambda/") {
@@ -146,34 +170,69 @@ func CachedBuild(root, dir, out string, env []string) error {
 		return err
 	}
 	entry := filepath.Join(cache, key)
-	if copyFile(entry, out) == nil {
-		now := time.Now()
-		_ = os.Chtimes(entry, now, now) // most recently used; a failure only ages it sooner
+	if whole(entry) && copyFile(entry, out) == nil {
+		// Marked as used at most daily: go test keys a cached test result on
+		// the modification time of every file the test opened.
+		if info, err := os.Stat(entry); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+			now := time.Now()
+			_ = os.Chtimes(entry, now, now) // a failure only ages the entry sooner
+		}
 		return nil
 	}
 	if err := Build(root, dir, out, env); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
+	_ = store(cache, key, out) // best effort: the build succeeded
+	return nil
+}
+
+// store copies the binary at from into the cache under key. The copy is
+// synced and renamed into place, so that no reader, and no crash, ever
+// leaves half a binary under a key.
+func store(cache, key, from string) error {
+	if err := os.MkdirAll(cache, 0o700); err != nil {
 		return err
 	}
-	// A name of its own, then a rename: another process may be storing the
-	// same key, and no reader ever sees half a binary.
 	tmp, err := os.CreateTemp(cache, key+"-*.tmp")
 	if err != nil {
 		return err
 	}
 	_ = tmp.Close()
-	if err := copyFile(out, tmp.Name()); err != nil {
+	err = copyFile(from, tmp.Name())
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(cache, key))
+	}
+	if err != nil {
 		return errors.Join(err, os.Remove(tmp.Name()))
 	}
-	if err := os.Rename(tmp.Name(), entry); err != nil {
-		return errors.Join(err, os.Remove(tmp.Name()))
+	if d, err := os.Open(cache); err == nil {
+		_ = d.Sync() // the rename itself, on file systems that need it
+		_ = d.Close()
 	}
 	return trim(cache, CacheEntries)
 }
 
-// copyFile copies from to to, executable.
+// whole says whether the cache entry at path is a complete ELF binary: it
+// holds every segment its program headers describe.
+func whole(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = f.Close() }()
+	info, err := os.Stat(path)
+	if err != nil || len(f.Progs) == 0 {
+		return false
+	}
+	for _, p := range f.Progs {
+		if p.Off+p.Filesz > uint64(info.Size()) {
+			return false
+		}
+	}
+	return true
+}
+
+// copyFile copies from to to, executable, and syncs it.
 func copyFile(from, to string) (err error) {
 	src, err := os.Open(from)
 	if err != nil {
@@ -184,13 +243,15 @@ func copyFile(from, to string) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err = io.Copy(dst, src); err != nil {
-		return errors.Join(err, dst.Close())
+	if _, err = io.Copy(dst, src); err == nil {
+		err = dst.Sync()
 	}
-	return dst.Close()
+	return errors.Join(err, dst.Close())
 }
 
-// trim removes all but the keep most recently used entries of cache.
+// trim removes all but the keep most recently used entries of cache, and
+// files another process left in the making more than an hour ago. It
+// touches nothing else, whatever the folder holds.
 func trim(cache string, keep int) error {
 	entries, err := os.ReadDir(cache)
 	if err != nil {
@@ -203,10 +264,19 @@ func trim(cache string, keep int) error {
 	var all []used
 	for _, e := range entries {
 		info, err := e.Info()
-		if err != nil || strings.HasSuffix(e.Name(), ".tmp") {
-			continue // gone meanwhile, or another process's file in the making
+		if err != nil || !info.Mode().IsRegular() {
+			continue // gone meanwhile, or not ours
 		}
-		all = append(all, used{e.Name(), info.ModTime()})
+		name := e.Name()
+		if base, ok := strings.CutSuffix(name, ".tmp"); ok {
+			if k, _, _ := strings.Cut(base, "-"); entryName.MatchString(k) && time.Since(info.ModTime()) > time.Hour {
+				_ = os.Remove(filepath.Join(cache, name)) // abandoned by a process that died
+			}
+			continue
+		}
+		if entryName.MatchString(name) {
+			all = append(all, used{name, info.ModTime()})
+		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].at.After(all[j].at) })
 	for i := keep; i < len(all); i++ {

@@ -46,8 +46,9 @@ func read(t *testing.T, path string) []byte {
 }
 
 // The first build stores the binary under its inputs' hash; the second
-// copies that entry and runs no build (the entry is replaced by a marker
-// to tell); an edit of internal/ is a new key and a real build.
+// copies that entry and runs no build (the entry is replaced by another
+// binary to tell); a truncated entry is built again; an edit of internal/
+// is a new key and a real build.
 func TestAnUnchangedHandlerComesFromTheCacheAndAnEditedOneIsBuilt(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("BLUEPRINTS_BUILD_CACHE", cache)
@@ -65,7 +66,19 @@ func TestAnUnchangedHandlerComesFromTheCacheAndAnEditedOneIsBuilt(t *testing.T) 
 		t.Fatal("the cache entry is not the binary that was built")
 	}
 
-	marker := []byte("from the cache")
+	edited := tinyModule(t, "bonjour")
+	if k, _ := Hash(edited, "lambda/hello", here); k == key {
+		t.Fatal("an edit of internal/ left the hash unchanged")
+	}
+	other := filepath.Join(t.TempDir(), "bootstrap")
+	if err := CachedBuild(edited, "lambda/hello", other, here); err != nil {
+		t.Fatal(err)
+	}
+	marker := read(t, other)
+	if bytes.Equal(marker, built) {
+		t.Fatal("the edited handler was not built")
+	}
+
 	if err := os.WriteFile(filepath.Join(cache, key), marker, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -74,22 +87,38 @@ func TestAnUnchangedHandlerComesFromTheCacheAndAnEditedOneIsBuilt(t *testing.T) 
 		t.Fatal(err)
 	}
 	if got := read(t, again); !bytes.Equal(got, marker) {
-		t.Fatalf("an unchanged handler was built again (%d bytes), not copied from the cache", len(got))
+		t.Fatal("an unchanged handler was built again, not copied from the cache")
 	}
 	if info, err := os.Stat(again); err != nil || info.Mode().Perm()&0o100 == 0 {
 		t.Errorf("the copy is not executable: %v %v", info, err)
 	}
 
-	edited := tinyModule(t, "bonjour")
-	if k, _ := Hash(edited, "lambda/hello", here); k == key {
-		t.Fatal("an edit of internal/ left the hash unchanged")
-	}
-	third := filepath.Join(t.TempDir(), "bootstrap")
-	if err := CachedBuild(edited, "lambda/hello", third, here); err != nil {
+	if err := os.WriteFile(filepath.Join(cache, key), built[:len(built)/2], 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if b := read(t, third); bytes.Equal(b, marker) || bytes.Equal(b, built) {
-		t.Error("the edited handler was not built")
+	third := filepath.Join(t.TempDir(), "bootstrap")
+	if err := CachedBuild(root, "lambda/hello", third, here); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(read(t, third), built) || !bytes.Equal(read(t, filepath.Join(cache, key)), built) {
+		t.Error("a truncated entry was used, or not replaced by a new build")
+	}
+}
+
+// A cache that cannot be written (here: its folder would be under a file)
+// is a build without a cache, not a failed synth.
+func TestAnUnwritableCacheOnlyCostsABuild(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", filepath.Join(file, "cache"))
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	if err := CachedBuild(tinyModule(t, "hello"), "lambda/hello", out, here); err != nil {
+		t.Fatal(err)
+	}
+	if len(read(t, out)) == 0 {
+		t.Error("nothing was built")
 	}
 }
 
@@ -156,20 +185,29 @@ func TestWhatIsNeverCached(t *testing.T) {
 	}
 }
 
-// The cache keeps the most recently used entries and leaves another
-// process's file in the making alone.
-func TestTrimKeepsTheMostRecentlyUsed(t *testing.T) {
+// The cache keeps the most recently used entries, leaves another
+// process's file in the making alone unless it was abandoned an hour ago,
+// and never touches what is not its own.
+func TestTrimKeepsTheMostRecentlyUsedAndOnlyItsOwnFiles(t *testing.T) {
 	cache := t.TempDir()
 	now := time.Now()
-	for i, name := range []string{"a", "b", "c", "d", "e-1.tmp"} {
+	entry := func(i int) string { return strings.Repeat(string(rune('a'+i)), 64) }
+	files := map[string]time.Duration{
+		entry(0): 0, entry(1): time.Hour, entry(2): 2 * time.Hour, entry(3): 3 * time.Hour,
+		entry(4) + "-1.tmp": time.Minute, entry(5) + "-2.tmp": 2 * time.Hour,
+		"notes.txt": 5 * time.Hour, "ABC": 6 * time.Hour,
+	}
+	for name, age := range files {
 		path := filepath.Join(cache, name)
 		if err := os.WriteFile(path, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		at := now.Add(-time.Duration(i) * time.Hour)
-		if err := os.Chtimes(path, at, at); err != nil {
+		if err := os.Chtimes(path, now.Add(-age), now.Add(-age)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Mkdir(filepath.Join(cache, "sub"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	if err := trim(cache, 2); err != nil {
 		t.Fatal(err)
@@ -182,7 +220,31 @@ func TestTrimKeepsTheMostRecentlyUsed(t *testing.T) {
 	for _, e := range entries {
 		left = append(left, e.Name())
 	}
-	if got := strings.Join(left, " "); got != "a b e-1.tmp" {
-		t.Errorf("left %q, want the two newest and the file in the making", got)
+	want := strings.Join([]string{"ABC", entry(0), entry(1), entry(4) + "-1.tmp", "notes.txt", "sub"}, " ")
+	if got := strings.Join(left, " "); got != want {
+		t.Errorf("left %q, want %q", got, want)
+	}
+}
+
+// The hash reads the target architecture's variant variable, not this
+// machine's: GOAMD64 does not change an arm64 handler's hash (two copies of
+// the module, so that each hash asks go env anew).
+func TestOnlyTheTargetsVariantIsHashed(t *testing.T) {
+	arm := []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
+	a, err := Hash(tinyModule(t, "hello"), "lambda/hello", arm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOAMD64", "v3")
+	b, err := Hash(tinyModule(t, "hello"), "lambda/hello", arm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Error("this machine's GOAMD64 changed an arm64 handler's hash")
+	}
+	t.Setenv("GOARM64", "v8.1")
+	if c, err := Hash(tinyModule(t, "hello"), "lambda/hello", arm); err != nil || c == a {
+		t.Errorf("GOARM64 left an arm64 handler's hash unchanged (%v)", err)
 	}
 }
