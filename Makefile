@@ -61,10 +61,10 @@ $(BIN)/apps: $(GO_INPUTS) $(BIN)/toolchain
 	touch -r $(BIN)/.build-started $(BIN)/apps $(BIN)/checkassembly
 
 # Rewritten, and so newer than the binaries, only when the go env that
-# changes what go build makes (the toolchain, flags, experiments, workspace,
-# target variant, cgo) changed.
+# changes what go build makes (the toolchain, flags, experiments, workspace
+# file, target and its variant, cgo) changed.
 $(BIN)/toolchain: FORCE
-	@mkdir -p $(BIN); v=$$(go env GOVERSION GOFLAGS GOEXPERIMENT GOWORK GOAMD64 CGO_ENABLED); \
+	@mkdir -p $(BIN); v=$$(go env GOVERSION GOFLAGS GOEXPERIMENT GOWORK GOOS GOARCH GOAMD64 GOARM64 CGO_ENABLED); \
 		[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
 
 .DELETE_ON_ERROR:

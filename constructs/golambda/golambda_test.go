@@ -248,7 +248,7 @@ func TestHandlersImportOnlyInternalPackagesOfThisModule(t *testing.T) {
 		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc",
 			"-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}} {{join .EmbedFiles \" \"}}{{end}}{{end}}", "./lambda/"+name)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("go list lambda/%s: %v", name, err)
@@ -274,6 +274,7 @@ func TestHandlersImportOnlyInternalPackagesOfThisModule(t *testing.T) {
 	}
 	cmd := exec.Command("go", "list", "-m", "-f", "{{with .Replace}}{{if not .Version}}{{.Path}}{{end}}{{end}}", "all")
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list -m all: %v", err)

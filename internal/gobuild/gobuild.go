@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -156,13 +157,14 @@ var entryName = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // CachedBuild is Build, but takes the binary from the cache when one was
 // built from the same inputs (Hash) and is whole, and stores what it builds
-// there. Only a handler of lambda/ may be cached: Hash reads dir and
+// there. Only a Linux handler of lambda/ may be cached: Hash reads dir and
 // internal/, and only those handlers are checked to import nothing else of
-// this module. A failed build stores nothing; a cache that cannot be
-// written is only a slower build.
+// this module; whole reads ELF. A failed build stores nothing; a cache that
+// cannot be written is only a slower build; a source edited during the
+// build fails it, as the binary may hold either version.
 func CachedBuild(root, dir, out string, env []string) error {
 	cache := CacheDir()
-	if cache == "off" || !strings.HasPrefix(filepath.ToSlash(dir), "lambda/") {
+	if cache == "off" || !strings.HasPrefix(filepath.ToSlash(dir), "lambda/") || !slices.Contains(env, "GOOS=linux") {
 		return Build(root, dir, out, env)
 	}
 	key, err := Hash(root, dir, env)
@@ -181,6 +183,9 @@ func CachedBuild(root, dir, out string, env []string) error {
 	}
 	if err := Build(root, dir, out, env); err != nil {
 		return err
+	}
+	if after, err := Hash(root, dir, env); err != nil || after != key {
+		return fmt.Errorf("%s changed while it was being built (%v); build again", filepath.ToSlash(dir), err)
 	}
 	_ = store(cache, key, out) // best effort: the build succeeded
 	return nil
