@@ -9,19 +9,14 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+
+	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
 // validationCacheDir holds CloudFormation validation results, one file per
 // set of templates. BLUEPRINTS_VALIDATION_CACHE moves it; "off" disables it.
 func validationCacheDir() string {
-	if d := os.Getenv("BLUEPRINTS_VALIDATION_CACHE"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "off"
-	}
-	return filepath.Join(d, "blueprints", "cfn-validation")
+	return module.CacheDir("BLUEPRINTS_VALIDATION_CACHE", "cfn-validation")
 }
 
 // validationKey identifies what the validation result depends on: every

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
 // Flags are the go build arguments every handler is built with. They make
@@ -136,17 +138,9 @@ func Build(root, dir, out string, env []string) error {
 
 // CacheDir holds built handlers, one file per Hash. BLUEPRINTS_BUILD_CACHE
 // moves it; "off" disables it. Whoever can write there decides what a synth
-// deploys, so the folder is made private to its user.
-func CacheDir() string {
-	if d := os.Getenv("BLUEPRINTS_BUILD_CACHE"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "off"
-	}
-	return filepath.Join(d, "blueprints", "handlers")
-}
+// deploys: the folder, when CachedBuild creates it, is private to its user,
+// and one it finds is used as it is.
+func CacheDir() string { return module.CacheDir("BLUEPRINTS_BUILD_CACHE", "handlers") }
 
 // CacheEntries is how many binaries the cache keeps: the most recently used
 // (a handler is 6 to 9 MB, so at most about 600 MB).
@@ -184,8 +178,12 @@ func CachedBuild(root, dir, out string, env []string) error {
 	if err := Build(root, dir, out, env); err != nil {
 		return err
 	}
-	if after, err := Hash(root, dir, env); err != nil || after != key {
-		return fmt.Errorf("%s changed while it was being built (%v); build again", filepath.ToSlash(dir), err)
+	after, err := Hash(root, dir, env)
+	if err != nil {
+		return err
+	}
+	if after != key {
+		return fmt.Errorf("%s changed while it was being built; build again", filepath.ToSlash(dir))
 	}
 	_ = store(cache, key, out) // best effort: the build succeeded
 	return nil

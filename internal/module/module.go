@@ -51,3 +51,18 @@ func isRoot(dir string) bool {
 	first, _, _ := strings.Cut(string(b), "\n")
 	return strings.TrimSpace(first) == "module "+Path
 }
+
+// CacheDir is this project's cache folder name in the user's cache folder
+// (such as ~/.cache/blueprints/<name> on Linux), or the value of the
+// environment variable env when it is set. It is "off" when env says so, or
+// when the user has no cache folder.
+func CacheDir(env, name string) string {
+	if d := os.Getenv(env); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "off"
+	}
+	return filepath.Join(d, "blueprints", name)
+}
