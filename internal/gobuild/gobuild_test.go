@@ -3,6 +3,7 @@ package gobuild
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -248,5 +249,31 @@ func TestOnlyTheTargetsVariantIsHashed(t *testing.T) {
 	t.Setenv("GOARM64", "v8.1")
 	if c, err := Hash(tinyModule(t, "hello"), "lambda/hello", arm); err != nil || c == a {
 		t.Errorf("GOARM64 left an arm64 handler's hash unchanged (%v)", err)
+	}
+}
+
+// A source edited while the build runs (here by a go command that edits
+// the handler, then builds) fails the build, and nothing is cached under
+// the hash taken before the edit.
+func TestASourceEditedDuringTheBuildFailsIt(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", cache)
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := tinyModule(t, "hello")
+	bin := t.TempDir()
+	script := "#!/bin/sh\nif [ \"$1\" = build ]; then echo '// edited' >> " + filepath.Join(root, "lambda/hello/main.go") + "; fi\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	err = CachedBuild(root, "lambda/hello", filepath.Join(t.TempDir(), "bootstrap"), here)
+	if err == nil || !strings.Contains(err.Error(), "changed while it was being built") {
+		t.Errorf("got %v, want the build refused", err)
+	}
+	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
+		t.Errorf("the cache holds %d entries, want none", len(entries))
 	}
 }
