@@ -46,15 +46,14 @@ synth: tools $(BIN)/apps
 # The sample app and checkassembly, built into the git-ignored .cdk.bin/ and
 # rebuilt only when a Go source they are built from (apps/, assertions/,
 # constructs/, internal/; not the handlers of lambda/, which are assets) or
-# a folder there (a file added or removed), go.mod, go.sum or the toolchain
-# changed, by Make's timestamps: go's own staleness check (`go run`) costs
-# about half a second on every synth. The build touches both, as go leaves a
-# binary it finds current untouched. `cdk synth` and `cdk deploy` run by
-# hand still use cdk.json's `go run ./apps`.
-
-# Both binaries get the time the build started, so that a source saved
-# during the build is newer; a failed build deletes the target
-# (.DELETE_ON_ERROR), so that the next synth builds again.
+# a folder there (a file added or removed), go.mod, go.sum or the build's go
+# env ($(BIN)/toolchain) changed, by Make's timestamps: go's own staleness
+# check (`go run`) costs about half a second on every synth. Both binaries
+# get the time the build started (go leaves a binary it finds current
+# untouched), so that a source saved during the build is newer; a failed
+# build deletes the target (.DELETE_ON_ERROR), so that the next synth builds
+# again. `cdk synth` and `cdk deploy` run by hand still use cdk.json's
+# `go run ./apps`.
 $(BIN)/apps: $(GO_INPUTS) $(BIN)/toolchain
 	touch $(BIN)/.build-started
 	go build -o $(BIN)/ ./apps ./assertions/cmd/checkassembly
