@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,9 +92,10 @@ type buildResult struct {
 }
 
 // BuildFunction builds the Go main package at dir (a folder of this module,
-// such as lambda/cookie or a test's testdata handler) for this machine, with
-// the handlers' flags (gobuild), once per test process; a handler of lambda/
-// unchanged since a test process built it comes from gobuild's cache.
+// such as lambda/cookie or a test's testdata handler) for this machine
+// (gobuild.Local: the handlers' flags, from the packages go test compiled),
+// once per test process; a handler of lambda/ unchanged since a test
+// process built it comes from gobuild's cache.
 func BuildFunction(dir string) (string, error) {
 	v, _ := builds.LoadOrStore(dir, &buildResult{})
 	b := v.(*buildResult)
@@ -111,7 +111,7 @@ func BuildFunction(dir string) (string, error) {
 			return
 		}
 		b.bin = filepath.Join(out, "bootstrap")
-		b.err = gobuild.CachedBuild(root, dir, b.bin, []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"})
+		b.err = gobuild.CachedBuild(root, dir, b.bin, gobuild.Local)
 	})
 	return b.bin, b.err
 }

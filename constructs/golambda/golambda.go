@@ -147,11 +147,8 @@ func Code(root, entry string) awslambda.AssetCode {
 // testdata. Paths are relative, so the hash is the same wherever the module
 // sits.
 func InputHash(root, entry string) (string, error) {
-	return gobuild.Hash(root, "lambda/"+entry, target)
+	return gobuild.Hash(root, "lambda/"+entry, gobuild.Lambda)
 }
-
-// target is the platform every handler is built for: provided.al2023 on arm64.
-var target = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
 
 // localBuild implements awscdk.ILocalBundling with `go build`.
 type localBuild struct{ root, entry string }
@@ -163,7 +160,7 @@ type localBuild struct{ root, entry string }
 // synth error; returning false would make CDK fall back to Docker, which
 // this project never needs.
 func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	if err := gobuild.CachedBuild(b.root, "lambda/"+b.entry, filepath.Join(*outputDir, "bootstrap"), target); err != nil {
+	if err := gobuild.CachedBuild(b.root, "lambda/"+b.entry, filepath.Join(*outputDir, "bootstrap"), gobuild.Lambda); err != nil {
 		panic(err.Error())
 	}
 	return jsii.Bool(true)
@@ -172,5 +169,5 @@ func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bo
 // Build compiles lambda/<entry> of the module at root into out, for Linux
 // on arm64, without gobuild's cache.
 func Build(root, entry, out string) error {
-	return gobuild.Build(root, "lambda/"+entry, out, target)
+	return gobuild.Build(root, "lambda/"+entry, out, gobuild.Lambda)
 }

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -30,6 +31,31 @@ import (
 // the binary reproducible (same source and toolchain, same bytes, so the same
 // asset hash on any machine) and small.
 var Flags = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"}
+
+// A Profile is how a handler is built: go build's arguments, and the
+// environment added to the caller's (the target: GOOS, GOARCH, CGO_ENABLED).
+type Profile struct {
+	Flags []string
+	Env   []string
+}
+
+// Lambda is the profile of every Lambda asset: Flags, for provided.al2023
+// on arm64.
+var Lambda = Profile{Flags: Flags, Env: []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}}
+
+// Local is the profile of a handler the local emulator runs on this
+// machine: Flags but -trimpath, with go test's cgo setting, so that it is
+// linked from the packages go test compiled for the tests. On a build cache
+// that holds those, a trimmed build of lambda/orders compiles 221 packages
+// again (the standard library and the AWS SDK: go build's cache key holds
+// -trimpath), 23 s, a cgo-less one the 18 that import net, 7.5 s, and this
+// one 3 (the handler's main and aws-lambda-go's lambda.norpc variant),
+// 0.8 s. The binary holds this clone's paths in its debug information, so
+// the cache may hand one clone's binary to another; it behaves the same.
+var Local = Profile{
+	Flags: slices.DeleteFunc(slices.Clone(Flags), func(f string) bool { return f == "-trimpath" }),
+	Env:   []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH},
+}
 
 // toolchainVars are the go env variables, besides the caller's env, that
 // change what a build produces: the toolchain's version, experiments, the
@@ -80,18 +106,18 @@ func toolchain(root string, env []string) (string, error) {
 }
 
 // Hash is the SHA-256 of everything a build of the main package at dir
-// (relative to root, such as lambda/cookie) with env reads: the toolchain
-// (toolchainVars), Flags and the environment Build sets, go.mod, go.sum, and every file of dir and
-// internal/ but tests and testdata. A handler imports nothing else of this
+// (relative to root, such as lambda/cookie) with profile p reads: the
+// toolchain (toolchainVars), p and the environment Build sets, go.mod,
+// go.sum, and every file of dir and internal/ but tests and testdata. A handler imports nothing else of this
 // module (golambda's tests check it with go list). Paths are relative, so
 // the hash is the same wherever the module sits.
-func Hash(root, dir string, env []string) (string, error) {
-	tc, err := toolchain(root, env)
+func Hash(root, dir string, p Profile) (string, error) {
+	tc, err := toolchain(root, p.Env)
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
-	_, _ = fmt.Fprintf(h, "%s\x00%q\x00%q\x00%q\x00", tc, Flags, fixedEnv, env) // a hash.Hash never fails to write
+	_, _ = fmt.Fprintf(h, "%s\x00%q\x00%q\x00%q\x00", tc, p.Flags, fixedEnv, p.Env) // a hash.Hash never fails to write
 	files := []string{"go.mod", "go.sum"}
 	for _, d := range []string{dir, "internal"} {
 		err := filepath.WalkDir(filepath.Join(root, d), func(path string, e fs.DirEntry, err error) error {
@@ -123,15 +149,25 @@ func Hash(root, dir string, env []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Build compiles the main package at dir (relative to root) into out, with
-// Flags, and fixedEnv and env added to the caller's environment (env names
-// the target: GOOS, GOARCH, CGO_ENABLED).
-func Build(root, dir, out string, env []string) error {
-	cmd := exec.Command("go", append(append([]string{}, Flags...), "-o", out, "./"+filepath.ToSlash(dir))...)
+// Build compiles the main package at dir (relative to root) into out with
+// profile p, fixedEnv and p.Env added to the caller's environment.
+func Build(root, dir, out string, p Profile) error {
+	return build(root, []string{dir}, out, p)
+}
+
+// build runs one go build of the main packages at dirs into out: a file
+// for one package, a folder (ending in a separator) for several, where each
+// binary is named after its folder.
+func build(root string, dirs []string, out string, p Profile) error {
+	args := append(slices.Clone(p.Flags), "-o", out)
+	for _, d := range dirs {
+		args = append(args, "./"+filepath.ToSlash(d))
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
-	cmd.Env = append(append(os.Environ(), fixedEnv...), env...)
+	cmd.Env = append(append(os.Environ(), fixedEnv...), p.Env...)
 	if output, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s in %s: %v\n%s", filepath.ToSlash(dir), root, err, output)
+		return fmt.Errorf("building %s in %s: %v\n%s", strings.Join(dirs, " "), root, err, output)
 	}
 	return nil
 }
@@ -156,12 +192,12 @@ var entryName = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // this module; whole reads ELF. A failed build stores nothing; a cache that
 // cannot be written is only a slower build; a source edited during the
 // build fails it, as the binary may hold either version.
-func CachedBuild(root, dir, out string, env []string) error {
+func CachedBuild(root, dir, out string, p Profile) error {
 	cache := CacheDir()
-	if cache == "off" || !strings.HasPrefix(filepath.ToSlash(dir), "lambda/") || !slices.Contains(env, "GOOS=linux") {
-		return Build(root, dir, out, env)
+	if !cacheable(cache, dir, p) {
+		return Build(root, dir, out, p)
 	}
-	key, err := Hash(root, dir, env)
+	key, err := Hash(root, dir, p)
 	if err != nil {
 		return err
 	}
@@ -175,17 +211,80 @@ func CachedBuild(root, dir, out string, env []string) error {
 		}
 		return nil
 	}
-	if err := Build(root, dir, out, env); err != nil {
+	if err := Build(root, dir, out, p); err != nil {
 		return err
 	}
-	after, err := Hash(root, dir, env)
+	return keep(cache, root, dir, key, out, p)
+}
+
+// Prebuild puts into the cache every handler of dirs (each a folder of
+// lambda/) that it lacks, built with profile p by one go build: the
+// packages they share compile once, side by side, where CDK, which bundles
+// one asset at a time, would have CachedBuild compile one handler's
+// packages, then the next's. CachedBuild then finds them. With the cache
+// off it does nothing.
+func Prebuild(root string, dirs []string, p Profile) error {
+	cache := CacheDir()
+	if cache == "off" {
+		return nil
+	}
+	keys := map[string]string{}
+	names := map[string]string{}
+	var missing []string
+	for _, d := range dirs {
+		if !cacheable(cache, d, p) {
+			return fmt.Errorf("%s for %q is never cached: only Linux handlers of lambda/ are", d, p.Env)
+		}
+		name := filepath.Base(d)
+		if other, ok := names[name]; ok {
+			return fmt.Errorf("%s and %s would both be built as %s", other, d, name)
+		}
+		names[name] = d
+		key, err := Hash(root, d, p)
+		if err != nil {
+			return err
+		}
+		if !whole(filepath.Join(cache, key)) {
+			keys[d] = key
+			missing = append(missing, d)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	out, err := os.MkdirTemp("", "blueprints-prebuild-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(out) }()
+	if err := build(root, missing, out+string(filepath.Separator), p); err != nil {
+		return err
+	}
+	for _, d := range missing {
+		if err := keep(cache, root, d, keys[d], filepath.Join(out, filepath.Base(d)), p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cacheable says whether a build of dir with p may use cache.
+func cacheable(cache, dir string, p Profile) bool {
+	return cache != "off" && strings.HasPrefix(filepath.ToSlash(dir), "lambda/") && slices.Contains(p.Env, "GOOS=linux")
+}
+
+// keep stores the binary at out, built from dir, under key, the Hash taken
+// before the build, unless dir or internal/ changed meanwhile: then the
+// build fails. Storing is best effort: the build succeeded.
+func keep(cache, root, dir, key, out string, p Profile) error {
+	after, err := Hash(root, dir, p)
 	if err != nil {
 		return err
 	}
 	if after != key {
 		return fmt.Errorf("%s changed while it was being built; build again", filepath.ToSlash(dir))
 	}
-	_ = store(cache, key, out) // best effort: the build succeeded
+	_ = store(cache, key, out)
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 
 // here is the target the tests build for: Linux (only Linux binaries are
 // cached) on this machine's architecture. The binaries never run.
-var here = []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"}
+var here = Profile{Flags: Flags, Env: []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"}}
 
 // tinyModule writes a module with one handler, lambda/hello, that prints
 // greeting, and an internal package.
@@ -143,7 +143,7 @@ func TestTheHashIgnoresTestsAndLocation(t *testing.T) {
 	if ha != hb {
 		t.Errorf("the same sources elsewhere, with another test file: %s and %s", ha, hb)
 	}
-	if hc, _ := Hash(a, "lambda/hello", []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}); hc == ha && runtime.GOARCH != "arm64" {
+	if hc, _ := Hash(a, "lambda/hello", Lambda); hc == ha && runtime.GOARCH != "arm64" {
 		t.Error("another target has the same hash")
 	}
 }
@@ -233,7 +233,7 @@ func TestTrimKeepsTheMostRecentlyUsedAndOnlyItsOwnFiles(t *testing.T) {
 // machine's: GOAMD64 does not change an arm64 handler's hash (two copies of
 // the module, so that each hash asks go env anew).
 func TestOnlyTheTargetsVariantIsHashed(t *testing.T) {
-	arm := []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
+	arm := Lambda
 	a, err := Hash(tinyModule(t, "hello"), "lambda/hello", arm)
 	if err != nil {
 		t.Fatal(err)
@@ -275,5 +275,92 @@ func TestASourceEditedDuringTheBuildFailsIt(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
 		t.Errorf("the cache holds %d entries, want none", len(entries))
+	}
+}
+
+// Prebuild builds every handler the cache lacks in one go build (a go
+// command on PATH logs each build's packages), and nothing once they are
+// there; an edited handler is built alone; CachedBuild then builds nothing.
+func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", t.TempDir())
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := tinyModule(t, "hello")
+	for _, name := range []string{"other/main.go", "third/main.go"} {
+		path := filepath.Join(root, "lambda", name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, read(t, filepath.Join(root, "lambda/hello/main.go")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "builds")
+	script := "#!/bin/sh\nif [ \"$1\" = build ]; then for a; do case $a in ./*) printf '%s ' $a;; esac; done >> " + log +
+		"; echo >> " + log + "; fi\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	dirs := []string{"lambda/hello", "lambda/other", "lambda/third"}
+	builds := func() string {
+		b, _ := os.ReadFile(log)
+		_ = os.Remove(log)
+		return strings.TrimSpace(string(b))
+	}
+	if err := Prebuild(root, dirs, here); err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(); got != "./lambda/hello ./lambda/other ./lambda/third" {
+		t.Errorf("first prebuild ran go build for %q, want all three at once", got)
+	}
+	if err := Prebuild(root, dirs, here); err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(); got != "" {
+		t.Errorf("second prebuild ran go build for %q, want none", got)
+	}
+	if err := os.WriteFile(filepath.Join(root, "lambda/other/main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Prebuild(root, dirs, here); err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(); got != "./lambda/other" {
+		t.Errorf("after an edit, prebuild ran go build for %q, want ./lambda/other alone", got)
+	}
+	for _, d := range dirs {
+		out := filepath.Join(t.TempDir(), "bootstrap")
+		if err := CachedBuild(root, d, out, here); err != nil {
+			t.Fatal(err)
+		}
+		if !whole(out) {
+			t.Errorf("%s: no whole binary", d)
+		}
+	}
+	if got := builds(); got != "" {
+		t.Errorf("CachedBuild after the prebuild ran go build for %q, want none", got)
+	}
+}
+
+// Prebuild refuses what CachedBuild would never take from the cache, and
+// two handlers go build would give the same binary name.
+func TestPrebuildRefusesWhatIsNeverCached(t *testing.T) {
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", t.TempDir())
+	root := tinyModule(t, "hello")
+	for _, c := range []struct {
+		dirs []string
+		p    Profile
+		want string
+	}{
+		{[]string{"tools/hello"}, here, "tools/hello for"},
+		{[]string{"lambda/hello"}, Profile{Flags: Flags, Env: []string{"GOOS=darwin"}}, "only Linux handlers of lambda/"},
+		{[]string{"lambda/hello", "lambda/x/hello"}, here, "would both be built as hello"},
+	} {
+		if err := Prebuild(root, c.dirs, c.p); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want %q", c.dirs, err, c.want)
+		}
 	}
 }
