@@ -11,9 +11,11 @@ import (
 	"time"
 )
 
-// here is the target the tests build for: Linux (only Linux binaries are
-// cached) on this machine's architecture. The binaries never run.
-var here = Profile{Flags: Flags, Env: []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"}}
+// here is the profile the tests build with: Local's (so that the standard
+// library comes compiled from go test's own build, not compiled once more
+// with -trimpath), for Linux, as only Linux binaries are cached. The
+// binaries never run.
+var here = Profile{Flags: Local.Flags, Env: []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH}}
 
 // tinyModule writes a module with one handler, lambda/hello, that prints
 // greeting, and an internal package.
