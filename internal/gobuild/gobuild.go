@@ -61,14 +61,20 @@ var Local = Profile{
 // change what a build produces: the toolchain's version, experiments, the
 // FIPS module, and the variant of the target architecture (`go help
 // environment`, "Architecture-specific environment variables"; only the
-// target's, so that another machine's GOAMD64 leaves an arm64 hash alone).
+// target's, so that another machine's GOAMD64 leaves an arm64 hash alone),
+// and whether cgo is on, unless env decides it (gobuild.Local leaves it to
+// the caller, as go test does).
 func toolchainVars(env []string) []string {
 	vars := []string{"GOVERSION", "GOEXPERIMENT", "GOFIPS140"}
-	arch := ""
+	arch, cgo := "", false
 	for _, e := range env {
 		if v, ok := strings.CutPrefix(e, "GOARCH="); ok {
 			arch = v
 		}
+		cgo = cgo || strings.HasPrefix(e, "CGO_ENABLED=")
+	}
+	if !cgo {
+		vars = append(vars, "CGO_ENABLED")
 	}
 	variant := map[string]string{"amd64": "GOAMD64", "arm64": "GOARM64", "arm": "GOARM", "386": "GO386",
 		"riscv64": "GORISCV64", "ppc64": "GOPPC64", "ppc64le": "GOPPC64", "mips": "GOMIPS", "mipsle": "GOMIPS",

@@ -366,3 +366,23 @@ func TestPrebuildRefusesWhatIsNeverCached(t *testing.T) {
 		}
 	}
 }
+
+// A profile that leaves cgo to the caller (Local) hashes the caller's
+// setting: a cgo binary is not the cgo-less one. One that sets it (Lambda)
+// does not read the caller's.
+func TestCgoIsHashedUnlessTheProfileSetsIt(t *testing.T) {
+	hash := func(p Profile, cgo string) string {
+		t.Setenv("CGO_ENABLED", cgo)
+		h, err := Hash(tinyModule(t, "hello"), "lambda/hello", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if hash(here, "0") == hash(here, "1") {
+		t.Error("CGO_ENABLED=0 and 1 give a Local build the same hash")
+	}
+	if hash(Lambda, "0") != hash(Lambda, "1") {
+		t.Error("the caller's CGO_ENABLED changed a Lambda build's hash")
+	}
+}
