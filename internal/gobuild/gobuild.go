@@ -44,37 +44,32 @@ type Profile struct {
 var Lambda = Profile{Flags: Flags, Env: []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}}
 
 // Local is the profile of a handler the local emulator runs on this
-// machine: Flags but -trimpath, with go test's cgo setting, so that it is
-// linked from the packages go test compiled for the tests. On a build cache
-// that holds those, a trimmed build of lambda/orders compiles 221 packages
-// again (the standard library and the AWS SDK: go build's cache key holds
-// -trimpath), 23 s, a cgo-less one the 18 that import net, 7.5 s, and this
-// one 3 (the handler's main and aws-lambda-go's lambda.norpc variant),
-// 0.8 s. The binary holds this clone's paths in its debug information, so
-// the cache may hand one clone's binary to another; it behaves the same.
+// machine: Flags but -trimpath, static as on Lambda (CGO_ENABLED=0, which
+// the Makefile sets for every go command, tests included), so that it is
+// linked from the packages go test compiled: go build's cache key holds
+// -trimpath, and a trimmed build of lambda/orders compiles 221 packages
+// again (the standard library and the AWS SDK clients) where this one
+// compiles 3 (lambda/orders, internal/lambdamain, and aws-lambda-go's
+// lambda in its lambda.norpc variant). Its file names are this clone's
+// paths, so the cache may hand one clone's binary to another; it behaves
+// the same.
 var Local = Profile{
 	Flags: slices.DeleteFunc(slices.Clone(Flags), func(f string) bool { return f == "-trimpath" }),
-	Env:   []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH},
+	Env:   []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"},
 }
 
 // toolchainVars are the go env variables, besides the caller's env, that
 // change what a build produces: the toolchain's version, experiments, the
 // FIPS module, and the variant of the target architecture (`go help
 // environment`, "Architecture-specific environment variables"; only the
-// target's, so that another machine's GOAMD64 leaves an arm64 hash alone),
-// and whether cgo is on, unless env decides it (gobuild.Local leaves it to
-// the caller, as go test does).
+// target's, so that another machine's GOAMD64 leaves an arm64 hash alone).
 func toolchainVars(env []string) []string {
 	vars := []string{"GOVERSION", "GOEXPERIMENT", "GOFIPS140"}
-	arch, cgo := "", false
+	arch := ""
 	for _, e := range env {
 		if v, ok := strings.CutPrefix(e, "GOARCH="); ok {
 			arch = v
 		}
-		cgo = cgo || strings.HasPrefix(e, "CGO_ENABLED=")
-	}
-	if !cgo {
-		vars = append(vars, "CGO_ENABLED")
 	}
 	variant := map[string]string{"amd64": "GOAMD64", "arm64": "GOARM64", "arm": "GOARM", "386": "GO386",
 		"riscv64": "GORISCV64", "ppc64": "GOPPC64", "ppc64le": "GOPPC64", "mips": "GOMIPS", "mipsle": "GOMIPS",
@@ -173,7 +168,7 @@ func build(root string, dirs []string, out string, p Profile) error {
 	cmd.Dir = root
 	cmd.Env = append(append(os.Environ(), fixedEnv...), p.Env...)
 	if output, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s in %s: %v\n%s", strings.Join(dirs, " "), root, err, output)
+		return fmt.Errorf("building %s in %s: %v\n%s", filepath.ToSlash(strings.Join(dirs, " ")), root, err, output)
 	}
 	return nil
 }
@@ -225,10 +220,12 @@ func CachedBuild(root, dir, out string, p Profile) error {
 
 // Prebuild puts into the cache every handler of dirs (each a folder of
 // lambda/) that it lacks, built with profile p by one go build: the
-// packages they share compile once, side by side, where CDK, which bundles
-// one asset at a time, would have CachedBuild compile one handler's
-// packages, then the next's. CachedBuild then finds them. With the cache
-// off it does nothing.
+// handlers' packages compile and link side by side, where CDK, which
+// bundles one asset at a time, would have CachedBuild compile one
+// handler's, then the next's. CachedBuild then finds them. With the cache
+// off, or a cache it cannot write, it builds nothing: that would only be
+// built again when bundled. A handler edited during the build is not
+// stored, and fails Prebuild; the others are stored.
 func Prebuild(root string, dirs []string, p Profile) error {
 	cache := CacheDir()
 	if cache == "off" {
@@ -239,11 +236,11 @@ func Prebuild(root string, dirs []string, p Profile) error {
 	var missing []string
 	for _, d := range dirs {
 		if !cacheable(cache, d, p) {
-			return fmt.Errorf("%s for %q is never cached: only Linux handlers of lambda/ are", d, p.Env)
+			return fmt.Errorf("%s for %q is never cached: only Linux handlers of lambda/ are", filepath.ToSlash(d), p.Env)
 		}
 		name := filepath.Base(d)
 		if other, ok := names[name]; ok {
-			return fmt.Errorf("%s and %s would both be built as %s", other, d, name)
+			return fmt.Errorf("%s and %s would both be built as %s", filepath.ToSlash(other), filepath.ToSlash(d), name)
 		}
 		names[name] = d
 		key, err := Hash(root, d, p)
@@ -255,7 +252,7 @@ func Prebuild(root string, dirs []string, p Profile) error {
 			missing = append(missing, d)
 		}
 	}
-	if len(missing) == 0 {
+	if len(missing) == 0 || !writable(cache, keys[missing[0]]) {
 		return nil
 	}
 	out, err := os.MkdirTemp("", "blueprints-prebuild-")
@@ -266,12 +263,26 @@ func Prebuild(root string, dirs []string, p Profile) error {
 	if err := build(root, missing, out+string(filepath.Separator), p); err != nil {
 		return err
 	}
+	var errs []error
 	for _, d := range missing {
-		if err := keep(cache, root, d, keys[d], filepath.Join(out, filepath.Base(d)), p); err != nil {
-			return err
-		}
+		errs = append(errs, keep(cache, root, d, keys[d], filepath.Join(out, filepath.Base(d)), p))
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// writable says whether an entry can be stored under key in cache (created
+// if need be): a file named as store names its files in the making, which
+// trim removes if it is left behind.
+func writable(cache, key string) bool {
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		return false
+	}
+	f, err := os.CreateTemp(cache, key+"-*.tmp")
+	if err != nil {
+		return false
+	}
+	_ = f.Close()
+	return os.Remove(f.Name()) == nil
 }
 
 // cacheable says whether a build of dir with p may use cache.
@@ -288,7 +299,7 @@ func keep(cache, root, dir, key, out string, p Profile) error {
 		return err
 	}
 	if after != key {
-		return fmt.Errorf("%s changed while it was being built; build again", filepath.ToSlash(dir))
+		return fmt.Errorf("%s or internal/ changed while it was being built; build again", filepath.ToSlash(dir))
 	}
 	_ = store(cache, key, out)
 	return nil

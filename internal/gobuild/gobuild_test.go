@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // library comes compiled from go test's own build, not compiled once more
 // with -trimpath), for Linux, as only Linux binaries are cached. The
 // binaries never run.
-var here = Profile{Flags: Local.Flags, Env: []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH}}
+var here = Profile{Flags: Local.Flags, Env: []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"}}
 
 // tinyModule writes a module with one handler, lambda/hello, that prints
 // greeting, and an internal package.
@@ -145,7 +146,11 @@ func TestTheHashIgnoresTestsAndLocation(t *testing.T) {
 	if ha != hb {
 		t.Errorf("the same sources elsewhere, with another test file: %s and %s", ha, hb)
 	}
-	if hc, _ := Hash(a, "lambda/hello", Lambda); hc == ha && runtime.GOARCH != "arm64" {
+	other := map[string]string{"amd64": "arm64"}[runtime.GOARCH]
+	if other == "" {
+		other = "amd64"
+	}
+	if hc, _ := Hash(a, "lambda/hello", Profile{Flags: here.Flags, Env: []string{"GOOS=linux", "GOARCH=" + other}}); hc == ha {
 		t.Error("another target has the same hash")
 	}
 }
@@ -280,24 +285,14 @@ func TestASourceEditedDuringTheBuildFailsIt(t *testing.T) {
 	}
 }
 
-// Prebuild builds every handler the cache lacks in one go build (a go
-// command on PATH logs each build's packages), and nothing once they are
-// there; an edited handler is built alone; CachedBuild then builds nothing.
-func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
-	t.Setenv("BLUEPRINTS_BUILD_CACHE", t.TempDir())
+// logBuilds puts a go command on PATH that logs the packages of each go
+// build, one build per line, and returns what was logged since the last
+// call.
+func logBuilds(t *testing.T) func() string {
+	t.Helper()
 	real, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
-	}
-	root := tinyModule(t, "hello")
-	for _, name := range []string{"other/main.go", "third/main.go"} {
-		path := filepath.Join(root, "lambda", name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, read(t, filepath.Join(root, "lambda/hello/main.go")), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "builds")
 	script := "#!/bin/sh\nif [ \"$1\" = build ]; then for a; do case $a in ./*) printf '%s ' $a;; esac; done >> " + log +
@@ -306,12 +301,31 @@ func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	dirs := []string{"lambda/hello", "lambda/other", "lambda/third"}
-	builds := func() string {
+	return func() string {
 		b, _ := os.ReadFile(log)
 		_ = os.Remove(log)
 		return strings.TrimSpace(string(b))
 	}
+}
+
+// Prebuild builds every handler the cache lacks in one go build, and
+// nothing once they are there; an edited handler is built alone;
+// CachedBuild then builds nothing, and each handler's binary is the one
+// its own build makes.
+func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", t.TempDir())
+	root := tinyModule(t, "hello")
+	for _, name := range []string{"other", "third"} {
+		path := filepath.Join(root, "lambda", name, "main.go")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\""+name+"\") }\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	builds := logBuilds(t)
+	dirs := []string{"lambda/hello", "lambda/other", "lambda/third"}
 	if err := Prebuild(root, dirs, here); err != nil {
 		t.Fatal(err)
 	}
@@ -333,17 +347,58 @@ func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
 	if got := builds(); got != "./lambda/other" {
 		t.Errorf("after an edit, prebuild ran go build for %q, want ./lambda/other alone", got)
 	}
+	cached := map[string][]byte{}
 	for _, d := range dirs {
 		out := filepath.Join(t.TempDir(), "bootstrap")
 		if err := CachedBuild(root, d, out, here); err != nil {
 			t.Fatal(err)
 		}
-		if !whole(out) {
-			t.Errorf("%s: no whole binary", d)
-		}
+		cached[d] = read(t, out)
 	}
 	if got := builds(); got != "" {
 		t.Errorf("CachedBuild after the prebuild ran go build for %q, want none", got)
+	}
+	for _, d := range dirs {
+		out := filepath.Join(t.TempDir(), "bootstrap")
+		if err := Build(root, d, out, here); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(cached[d], read(t, out)) {
+			t.Errorf("%s: the cache holds another binary than its own build", d)
+		}
+	}
+}
+
+// A cache that cannot be written gets no prebuild: the binaries would be
+// lost, and built again when bundled.
+func TestPrebuildBuildsNothingForACacheItCannotWrite(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", filepath.Join(file, "cache"))
+	builds := logBuilds(t)
+	if err := Prebuild(tinyModule(t, "hello"), []string{"lambda/hello"}, here); err != nil {
+		t.Fatal(err)
+	}
+	if got := builds(); got != "" {
+		t.Errorf("prebuild ran go build for %q, want none", got)
+	}
+}
+
+// The Lambda profile decides every asset's hash, and so what each
+// deployment updates: a change to it, or to what the hash reads of go env
+// for it, is a new asset for every function.
+func TestTheLambdaProfileAndWhatItsHashReads(t *testing.T) {
+	want := Profile{
+		Flags: []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"},
+		Env:   []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"},
+	}
+	if !slices.Equal(Lambda.Flags, want.Flags) || !slices.Equal(Lambda.Env, want.Env) {
+		t.Errorf("Lambda is %q, want %q", Lambda, want)
+	}
+	if got := toolchainVars(Lambda.Env); !slices.Equal(got, []string{"GOVERSION", "GOEXPERIMENT", "GOFIPS140", "GOARM64"}) {
+		t.Errorf("a Lambda build's hash reads go env %v", got)
 	}
 }
 
@@ -364,25 +419,5 @@ func TestPrebuildRefusesWhatIsNeverCached(t *testing.T) {
 		if err := Prebuild(root, c.dirs, c.p); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v, want %q", c.dirs, err, c.want)
 		}
-	}
-}
-
-// A profile that leaves cgo to the caller (Local) hashes the caller's
-// setting: a cgo binary is not the cgo-less one. One that sets it (Lambda)
-// does not read the caller's.
-func TestCgoIsHashedUnlessTheProfileSetsIt(t *testing.T) {
-	hash := func(p Profile, cgo string) string {
-		t.Setenv("CGO_ENABLED", cgo)
-		h, err := Hash(tinyModule(t, "hello"), "lambda/hello", p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	if hash(here, "0") == hash(here, "1") {
-		t.Error("CGO_ENABLED=0 and 1 give a Local build the same hash")
-	}
-	if hash(Lambda, "0") != hash(Lambda, "1") {
-		t.Error("the caller's CGO_ENABLED changed a Lambda build's hash")
 	}
 }

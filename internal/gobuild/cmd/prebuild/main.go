@@ -26,13 +26,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	mains, err := filepath.Glob(filepath.Join(root, "lambda", "*", "main.go"))
+	entries, err := os.ReadDir(filepath.Join(root, "lambda"))
 	if err != nil {
 		return err
 	}
-	var dirs []string
-	for _, m := range mains {
-		dirs = append(dirs, filepath.ToSlash(filepath.Join("lambda", filepath.Base(filepath.Dir(m)))))
+	var dirs []string // every lambda/<entry> with a main.go, as golambda bundles them
+	for _, e := range entries {
+		dir := "lambda/" + e.Name()
+		if _, err := os.Stat(filepath.Join(root, dir, "main.go")); e.IsDir() && err == nil {
+			dirs = append(dirs, dir)
+		}
 	}
 	return gobuild.Prebuild(root, dirs, gobuild.Lambda)
 }
