@@ -69,9 +69,11 @@ $(BIN)/apps $(BIN)/checkassembly $(BIN)/prebuild &: $(GO_INPUTS) $(BIN)/toolchai
 
 # Every handler of lambda/ the handler cache lacks, built for Lambda by one
 # go build (internal/gobuild/cmd/prebuild), whenever what they are built
-# from or the program changed: the handlers' packages then compile and link
-# side by side, not one handler's after another's as CDK bundles them. Only
-# a speed-up: bundling builds whatever the cache still lacks.
+# from changed or the programs of $(BIN) were rebuilt: the handlers'
+# packages then compile and link side by side, not one handler's after
+# another's as CDK bundles them. A speed-up: bundling builds whatever the
+# cache still lacks; a handler that does not compile fails here, as it
+# would when bundled.
 $(BIN)/handlers: $(HANDLER_INPUTS) $(BIN)/prebuild
 	touch $(BIN)/.prebuild-started
 	$(BIN)/prebuild

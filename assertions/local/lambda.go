@@ -94,9 +94,10 @@ type buildResult struct {
 
 // BuildFunction builds the Go main package at dir (a folder of this module,
 // such as lambda/cookie or a test's testdata handler) for this machine
-// (gobuild.Local: the handlers' flags, from the packages go test compiled),
-// once per test process; a handler of lambda/ unchanged since a test
-// process built it comes from gobuild's cache.
+// (gobuild.Local: the handlers' flags but -trimpath, static, so that it
+// links the packages go test compiled under make test), once per test
+// process; a handler of lambda/ unchanged since a test process built it
+// comes from gobuild's cache.
 func BuildFunction(dir string) (string, error) {
 	v, _ := builds.LoadOrStore(dir, &buildResult{})
 	b := v.(*buildResult)

@@ -150,8 +150,9 @@ func TestTheHashIgnoresTestsAndLocation(t *testing.T) {
 	if other == "" {
 		other = "amd64"
 	}
-	if hc, _ := Hash(a, "lambda/hello", Profile{Flags: here.Flags, Env: []string{"GOOS=linux", "GOARCH=" + other}}); hc == ha {
-		t.Error("another target has the same hash")
+	hc, err := Hash(a, "lambda/hello", Profile{Flags: here.Flags, Env: []string{"GOOS=linux", "GOARCH=" + other, "CGO_ENABLED=0"}})
+	if err != nil || hc == ha {
+		t.Errorf("another target has the same hash (%v)", err)
 	}
 }
 
@@ -369,6 +370,43 @@ func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
 	}
 }
 
+// A handler edited while Prebuild builds (here by a go command that edits
+// lambda/other, then builds) fails it, naming that handler alone; the
+// others are stored.
+func TestPrebuildStoresWhatWasNotEditedDuringTheBuild(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("BLUEPRINTS_BUILD_CACHE", cache)
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := tinyModule(t, "hello")
+	other := filepath.Join(root, "lambda/other/main.go")
+	if err := os.MkdirAll(filepath.Dir(other), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	script := "#!/bin/sh\nif [ \"$1\" = build ]; then echo '// edited' >> " + other + "; fi\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	err = Prebuild(root, []string{"lambda/other", "lambda/hello"}, here) // other first: its failure must not stop hello
+	if err == nil || !strings.Contains(err.Error(), "lambda/other or internal/ changed") || strings.Contains(err.Error(), "lambda/hello") {
+		t.Errorf("got %v, want lambda/other alone refused", err)
+	}
+	key, err := Hash(root, "lambda/hello", here)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(cache); len(entries) != 1 || entries[0].Name() != key {
+		t.Errorf("the cache holds %v, want lambda/hello's entry alone", entries)
+	}
+}
+
 // A cache that cannot be written gets no prebuild: the binaries would be
 // lost, and built again when bundled.
 func TestPrebuildBuildsNothingForACacheItCannotWrite(t *testing.T) {
@@ -396,6 +434,15 @@ func TestTheLambdaProfileAndWhatItsHashReads(t *testing.T) {
 	}
 	if !slices.Equal(Lambda.Flags, want.Flags) || !slices.Equal(Lambda.Env, want.Env) {
 		t.Errorf("Lambda is %q, want %q", Lambda, want)
+	}
+	// Local is Lambda's flags but -trimpath, static, for this machine: what
+	// make test compiles the tests with (CGO_ENABLED=0 in the Makefile).
+	local := Profile{
+		Flags: []string{"build", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc"},
+		Env:   []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=0"},
+	}
+	if !slices.Equal(Local.Flags, local.Flags) || !slices.Equal(Local.Env, local.Env) {
+		t.Errorf("Local is %q, want %q", Local, local)
 	}
 	if got := toolchainVars(Lambda.Env); !slices.Equal(got, []string{"GOVERSION", "GOEXPERIMENT", "GOFIPS140", "GOARM64"}) {
 		t.Errorf("a Lambda build's hash reads go env %v", got)

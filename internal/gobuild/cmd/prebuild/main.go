@@ -30,7 +30,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	var dirs []string // every lambda/<entry> with a main.go, as golambda bundles them
+	var dirs []string // every lambda/<entry> with a main.go: the handlers golambda can bundle
 	for _, e := range entries {
 		dir := "lambda/" + e.Name()
 		if _, err := os.Stat(filepath.Join(root, dir, "main.go")); e.IsDir() && err == nil {
