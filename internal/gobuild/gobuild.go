@@ -274,15 +274,21 @@ func Prebuild(root string, dirs []string, p Profile) error {
 // if need be): a file named as store names its files in the making, which
 // trim removes if it is left behind.
 func writable(cache, key string) bool {
+	name, err := newEntryFile(cache, key)
+	return err == nil && os.Remove(name) == nil
+}
+
+// newEntryFile creates an empty file in cache (created if need be), named
+// as trim expects a file in the making for key to be named.
+func newEntryFile(cache, key string) (string, error) {
 	if err := os.MkdirAll(cache, 0o700); err != nil {
-		return false
+		return "", err
 	}
 	f, err := os.CreateTemp(cache, key+"-*.tmp")
 	if err != nil {
-		return false
+		return "", err
 	}
-	_ = f.Close()
-	return os.Remove(f.Name()) == nil
+	return f.Name(), f.Close()
 }
 
 // cacheable says whether a build of dir with p may use cache.
@@ -309,20 +315,16 @@ func keep(cache, root, dir, key, out string, p Profile) error {
 // synced and renamed into place, so that no reader, and no crash, ever
 // leaves half a binary under a key.
 func store(cache, key, from string) error {
-	if err := os.MkdirAll(cache, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(cache, key+"-*.tmp")
+	tmp, err := newEntryFile(cache, key)
 	if err != nil {
 		return err
 	}
-	_ = tmp.Close()
-	err = copyFile(from, tmp.Name())
+	err = copyFile(from, tmp)
 	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(cache, key))
+		err = os.Rename(tmp, filepath.Join(cache, key))
 	}
 	if err != nil {
-		return errors.Join(err, os.Remove(tmp.Name()))
+		return errors.Join(err, os.Remove(tmp))
 	}
 	if d, err := os.Open(cache); err == nil {
 		_ = d.Sync() // the rename itself, on file systems that need it

@@ -266,18 +266,9 @@ func TestOnlyTheTargetsVariantIsHashed(t *testing.T) {
 func TestASourceEditedDuringTheBuildFailsIt(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("BLUEPRINTS_BUILD_CACHE", cache)
-	real, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := tinyModule(t, "hello")
-	bin := t.TempDir()
-	script := "#!/bin/sh\nif [ \"$1\" = build ]; then echo '// edited' >> " + filepath.Join(root, "lambda/hello/main.go") + "; fi\nexec " + real + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	err = CachedBuild(root, "lambda/hello", filepath.Join(t.TempDir(), "bootstrap"), here)
+	onGoBuild(t, "echo '// edited' >> "+filepath.Join(root, "lambda/hello/main.go"))
+	err := CachedBuild(root, "lambda/hello", filepath.Join(t.TempDir(), "bootstrap"), here)
 	if err == nil || !strings.Contains(err.Error(), "changed while it was being built") {
 		t.Errorf("got %v, want the build refused", err)
 	}
@@ -286,22 +277,29 @@ func TestASourceEditedDuringTheBuildFailsIt(t *testing.T) {
 	}
 }
 
-// logBuilds puts a go command on PATH that logs the packages of each go
-// build, one build per line, and returns what was logged since the last
-// call.
-func logBuilds(t *testing.T) func() string {
+// onGoBuild puts a go command first on PATH that runs the shell command
+// script before each go build (with go's arguments as $@), then the real
+// go.
+func onGoBuild(t *testing.T, script string) {
 	t.Helper()
 	real, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "builds")
-	script := "#!/bin/sh\nif [ \"$1\" = build ]; then for a; do case $a in ./*) printf '%s ' $a;; esac; done >> " + log +
-		"; echo >> " + log + "; fi\nexec " + real + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
+	bin := t.TempDir()
+	wrapper := "#!/bin/sh\nif [ \"$1\" = build ]; then " + script + "; fi\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(wrapper), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// logBuilds has each go build log its packages, one build per line, and
+// returns what was logged since the last call.
+func logBuilds(t *testing.T) func() string {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "builds")
+	onGoBuild(t, "for a; do case $a in ./*) printf '%s ' $a;; esac; done >> "+log+"; echo >> "+log)
 	return func() string {
 		b, _ := os.ReadFile(log)
 		_ = os.Remove(log)
@@ -376,10 +374,6 @@ func TestPrebuildBuildsWhatTheCacheLacksInOneGoBuild(t *testing.T) {
 func TestPrebuildStoresWhatWasNotEditedDuringTheBuild(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("BLUEPRINTS_BUILD_CACHE", cache)
-	real, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := tinyModule(t, "hello")
 	other := filepath.Join(root, "lambda/other/main.go")
 	if err := os.MkdirAll(filepath.Dir(other), 0o755); err != nil {
@@ -388,13 +382,8 @@ func TestPrebuildStoresWhatWasNotEditedDuringTheBuild(t *testing.T) {
 	if err := os.WriteFile(other, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := t.TempDir()
-	script := "#!/bin/sh\nif [ \"$1\" = build ]; then echo '// edited' >> " + other + "; fi\nexec " + real + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	err = Prebuild(root, []string{"lambda/other", "lambda/hello"}, here) // other first: its failure must not stop hello
+	onGoBuild(t, "echo '// edited' >> "+other)
+	err := Prebuild(root, []string{"lambda/other", "lambda/hello"}, here) // other first: its failure must not stop hello
 	if err == nil || !strings.Contains(err.Error(), "lambda/other or internal/ changed") || strings.Contains(err.Error(), "lambda/hello") {
 		t.Errorf("got %v, want lambda/other alone refused", err)
 	}
