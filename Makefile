@@ -45,7 +45,7 @@ $(STAMP): $(TOOLS)/package.json $(TOOLS)/package-lock.json
 # validation's included: the app runs without it (CDK_VALIDATION=false) and
 # checkassembly -validate runs CDK's plugin on the templates, or reuses its
 # result for templates it validated before (assertions.ValidateAssembly).
-# Both programs come from .cdk.bin/ (below), not `go run`, and the handlers
+# The programs come from .cdk.bin/ (below), not `go run`, and the handlers
 # the app bundles come from gobuild's cache, filled first ($(BIN)/handlers).
 synth: tools $(BIN)/apps $(BIN)/checkassembly $(BIN)/handlers
 	CDK_VALIDATION=false $(CDK) synth --quiet --app $(BIN)/apps
@@ -57,10 +57,10 @@ synth: tools $(BIN)/apps $(BIN)/checkassembly $(BIN)/handlers
 # are assets) or a folder there (a file added or removed), go.mod, go.sum or
 # the build's go env ($(BIN)/toolchain) changed, by Make's timestamps: go's
 # own staleness check (`go run`) costs about half a second on every synth.
-# The binaries get the time the build started (go leaves a binary it finds current
-# untouched), so that a source saved during the build is newer; a failed
-# build deletes the target (.DELETE_ON_ERROR), so that the next synth builds
-# again. `cdk synth` and `cdk deploy` run by hand still use cdk.json's
+# The binaries get the time the build started (go leaves a binary it finds
+# current untouched), so that a source saved during the build is newer; a
+# failed build deletes the targets (.DELETE_ON_ERROR), so that the next
+# synth builds again. `cdk synth` and `cdk deploy` run by hand still use cdk.json's
 # `go run ./apps`.
 $(BIN)/apps $(BIN)/checkassembly $(BIN)/prebuild &: $(GO_INPUTS) $(BIN)/toolchain
 	touch $(BIN)/.build-started

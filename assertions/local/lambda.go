@@ -24,11 +24,11 @@ import (
 
 // Function is a Go Lambda handler running on this machine: the handler's
 // own binary, built with golambda's flags but for this machine and not
-// trimmed (gobuild.Local), serving a
-// local Lambda Runtime API on 127.0.0.1. Only the runtime's own invoke loop
-// (aws-lambda-go's, inside the binary) produces the real success and error
-// payloads: a panic recovered into {"errorMessage", "errorType"} with the Go
-// type name, for example.
+// trimmed (gobuild.Local), serving a local Lambda Runtime API on
+// 127.0.0.1. Only the runtime's own invoke loop (aws-lambda-go's, inside
+// the binary) produces the real success and error payloads: a panic
+// recovered into {"errorMessage", "errorType"} with the Go type name, for
+// example.
 //
 // The Runtime API follows the Lambda developer guide, "Using the Lambda
 // runtime API for custom runtimes": GET /2018-06-01/runtime/invocation/next

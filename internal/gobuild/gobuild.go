@@ -109,9 +109,10 @@ func toolchain(root string, env []string) (string, error) {
 // Hash is the SHA-256 of everything a build of the main package at dir
 // (relative to root, such as lambda/cookie) with profile p reads: the
 // toolchain (toolchainVars), p and the environment Build sets, go.mod,
-// go.sum, and every file of dir and internal/ but tests and testdata. A handler imports nothing else of this
-// module (golambda's tests check it with go list). Paths are relative, so
-// the hash is the same wherever the module sits.
+// go.sum, and every file of dir and internal/ but tests and testdata. A
+// handler imports nothing else of this module (golambda's tests check it
+// with go list). Paths are relative, so the hash is the same wherever the
+// module sits.
 func Hash(root, dir string, p Profile) (string, error) {
 	tc, err := toolchain(root, p.Env)
 	if err != nil {
@@ -223,8 +224,8 @@ func CachedBuild(root, dir, out string, p Profile) error {
 // handlers' packages compile and link side by side, where CDK, which
 // bundles one asset at a time, would have CachedBuild compile one
 // handler's, then the next's. CachedBuild then finds them. With the cache
-// off, or a cache it cannot write, it builds nothing: that would only be
-// built again when bundled. A handler edited during the build is not
+// off, or a cache it cannot write, it builds nothing: what it built would
+// be lost, and built again when bundled. A handler edited during the build is not
 // stored, and fails Prebuild; the others are stored.
 func Prebuild(root string, dirs []string, p Profile) error {
 	cache := CacheDir()
