@@ -17,6 +17,7 @@ import (
 
 	"github.com/blueprints-cdk/blueprints/assertions"
 	"github.com/blueprints-cdk/blueprints/constructs/golambda"
+	"github.com/blueprints-cdk/blueprints/internal/gobuild"
 	"github.com/blueprints-cdk/blueprints/internal/module"
 )
 
@@ -248,7 +249,7 @@ func TestHandlersImportOnlyInternalPackagesOfThisModule(t *testing.T) {
 		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc",
 			"-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}} {{join .EmbedFiles \" \"}}{{end}}{{end}}", "./lambda/"+name)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
+		cmd.Env = append(append(os.Environ(), gobuild.Lambda.Env...), "GOWORK=off", "GOFLAGS=-mod=readonly") // as the build runs
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("go list lambda/%s: %v", name, err)
